@@ -1,0 +1,16 @@
+import type { Scope } from '../db/tables.js'
+
+/** Who is calling, as resolved from a bearer key or a session cookie; immutable and cached with the key. */
+export interface Principal {
+  readonly userId: number
+  readonly username: string
+  readonly isAdmin: boolean
+  /** The API key's id, or null when the caller is a UI session. */
+  readonly keyId: number | null
+  /** A session has both scopes; a key has what it was given (maybe none). */
+  readonly scope: ReadonlySet<Scope>
+  /** The key's allowlist; null means every model the owner may use. */
+  readonly allowedModelNames: ReadonlySet<string> | null
+}
+
+export const ALL_SCOPES: ReadonlySet<Scope> = new Set<Scope>(['management', 'inference'])

@@ -1,0 +1,69 @@
+import { parseArgs } from 'node:util'
+import { runKeysCreate } from './cli/keys-create.js'
+import { runMigrate } from './cli/migrate.js'
+import { runResetAdminPassword } from './cli/reset-admin-password.js'
+import { parseConfig } from './config.js'
+import { runGateway } from './main.js'
+import { createLogger } from './observability/logger.js'
+
+const USAGE = `Usage: keygate [command]
+
+Commands:
+  serve                          start the gateway (default)
+  migrate                        apply schema.sql to the database and exit
+  reset-admin-password [--password P]
+                                 set a new password for user admin (generated and printed if omitted)
+  keys create --user NAME --name NAME [--scope inference,management] [--models a,b]
+              [--expires-in SECONDS] [--custom VALUE] [--description TEXT]
+                                 create an API key and print its value once
+
+Configuration comes from the environment; see README.md.`
+
+async function main(argv: string[]): Promise<number> {
+  const command = argv[0] ?? 'serve'
+  const rest = argv.slice(1)
+  if (command === '--help' || command === '-h' || command === 'help') {
+    console.log(USAGE)
+    return 0
+  }
+  const parsed = parseConfig(process.env)
+  if (!parsed.ok) {
+    console.error(`keygate: invalid configuration:\n  ${parsed.problems.join('\n  ')}`)
+    return 1
+  }
+  const config = parsed.config
+  const logger = createLogger(config.logLevel)
+  switch (command) {
+    case 'serve':
+      await runGateway(config, logger)
+      return -1
+    case 'migrate':
+      return runMigrate(config)
+    case 'reset-admin-password':
+      return runResetAdminPassword(
+        config,
+        parseArgs({ args: rest, options: { password: { type: 'string' } } }).values,
+      )
+    case 'keys':
+      if (rest[0] !== 'create') {
+        console.error(USAGE)
+        return 2
+      }
+      return runKeysCreate(config, rest.slice(1))
+    default:
+      console.error(`keygate: unknown command ${command}\n\n${USAGE}`)
+      return 2
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) {
+      process.exit(code)
+    }
+  },
+  (err: unknown) => {
+    console.error('keygate: failed to start:', err instanceof Error ? err.message : err)
+    process.exit(1)
+  },
+)

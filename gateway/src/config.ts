@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs'
+import { z } from 'zod'
+
+/** Variables that may also be given as `NAME_FILE`, the path of a mounted secret. */
+const FILE_VARIABLES = [
+  'DATABASE_URL',
+  'KEYGATE_BOOTSTRAP_PASSWORD',
+  'KEYGATE_SESSION_SECRET',
+  'KEYGATE_METRICS_TOKEN',
+] as const
+
+const port = z.coerce.number().int().min(0).max(65535)
+const positiveInt = z.coerce.number().int().positive()
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
+
+const Env = z.object({
+  PORT: port.default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+  KEYGATE_DATA_DIR: z.string().min(1).default('./data'),
+  KEYGATE_BOOTSTRAP_PASSWORD: optionalText.pipe(z.string().min(8).optional()),
+  KEYGATE_SESSION_SECRET: optionalText.pipe(z.string().min(32).optional()),
+  KEYGATE_KEY_REFRESH_MS: positiveInt.default(60_000),
+  KEYGATE_MODELS_FILE: optionalText,
+  KEYGATE_MAX_BODY_BYTES: positiveInt.default(33_554_432),
+  KEYGATE_UPSTREAM_HEADERS_TIMEOUT_MS: positiveInt.default(600_000),
+  KEYGATE_UPSTREAM_IDLE_TIMEOUT_MS: positiveInt.default(300_000),
+  KEYGATE_HEALTH_INTERVAL_MS: positiveInt.default(5_000),
+  KEYGATE_SHUTDOWN_GRACE_MS: positiveInt.default(30_000),
+  KEYGATE_METRICS_TOKEN: optionalText,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+})
+
+export type Config = Readonly<{
+  port: number
+  host: string
+  databaseUrl: string | undefined
+  dataDir: string
+  bootstrapPassword: string | undefined
+  sessionSecret: string | undefined
+  keyRefreshMs: number
+  modelsFile: string | undefined
+  maxBodyBytes: number
+  upstreamHeadersTimeoutMs: number
+  upstreamIdleTimeoutMs: number
+  healthIntervalMs: number
+  shutdownGraceMs: number
+  metricsToken: string | undefined
+  logLevel: z.infer<typeof Env>['LOG_LEVEL']
+}>
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] }
+
+/** Reads `NAME_FILE` for each secret variable; a file that cannot be read is a problem, not a crash. */
+function resolveFileVariables(
+  env: NodeJS.ProcessEnv,
+  problems: string[],
+): Record<string, string | undefined> {
+  const resolved: Record<string, string | undefined> = { ...env }
+  for (const name of FILE_VARIABLES) {
+    const path = env[`${name}_FILE`]
+    if (path === undefined || path === '') {
+      continue
+    }
+    if (env[name] !== undefined && env[name] !== '') {
+      problems.push(`${name} and ${name}_FILE are both set; set only one`)
+      continue
+    }
+    try {
+      resolved[name] = readFileSync(path, 'utf8').trim()
+    } catch (err) {
+      const reason = err instanceof Error && 'code' in err ? String(err.code) : 'unreadable'
+      problems.push(`${name}_FILE: cannot read ${path} (${reason})`)
+    }
+  }
+  return resolved
+}
+
+/** Validates the environment once; returns every problem at once rather than the first. */
+export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
+  const problems: string[] = []
+  const resolved = resolveFileVariables(env, problems)
+  const parsed = Env.safeParse(resolved)
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      problems.push(`${issue.path.join('.')}: ${issue.message}`)
+    }
+  }
+  if (problems.length > 0 || !parsed.success) {
+    return { ok: false, problems }
+  }
+  const e = parsed.data
+  return {
+    ok: true,
+    config: Object.freeze({
+      port: e.PORT,
+      host: e.HOST,
+      databaseUrl: e.DATABASE_URL,
+      dataDir: e.KEYGATE_DATA_DIR,
+      bootstrapPassword: e.KEYGATE_BOOTSTRAP_PASSWORD,
+      sessionSecret: e.KEYGATE_SESSION_SECRET,
+      keyRefreshMs: e.KEYGATE_KEY_REFRESH_MS,
+      modelsFile: e.KEYGATE_MODELS_FILE,
+      maxBodyBytes: e.KEYGATE_MAX_BODY_BYTES,
+      upstreamHeadersTimeoutMs: e.KEYGATE_UPSTREAM_HEADERS_TIMEOUT_MS,
+      upstreamIdleTimeoutMs: e.KEYGATE_UPSTREAM_IDLE_TIMEOUT_MS,
+      healthIntervalMs: e.KEYGATE_HEALTH_INTERVAL_MS,
+      shutdownGraceMs: e.KEYGATE_SHUTDOWN_GRACE_MS,
+      metricsToken: e.KEYGATE_METRICS_TOKEN,
+      logLevel: e.LOG_LEVEL,
+    }),
+  }
+}

@@ -1,0 +1,195 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
+
+/** Mirrors schema.sql column for column; gateway/test/integration/schema.int.test.ts compares them. */
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>
+/** int8 columns are parsed as JS numbers by both drivers (database.ts); ids and counters stay below 2^53. */
+type Counter = ColumnType<number, number | undefined, number>
+
+export type Scope = 'management' | 'inference'
+export type Backend = 'vllm' | 'llama.cpp' | 'openai'
+export type AccessPolicy = 'authed' | 'allowed_users'
+
+export interface UsersTable {
+  id: Generated<number>
+  username: string
+  full_name: ColumnType<string, string | undefined, string>
+  password_hash: string
+  is_admin: ColumnType<boolean, boolean | undefined, boolean>
+  is_active: ColumnType<boolean, boolean | undefined, boolean>
+  require_password_change: ColumnType<boolean, boolean | undefined, boolean>
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface ApiKeysTable {
+  id: Generated<number>
+  user_id: number
+  name: string
+  description: ColumnType<string, string | undefined, string>
+  key_hash: string
+  access_key: string | null
+  masked_value: string
+  is_custom: ColumnType<boolean, boolean | undefined, boolean>
+  scope: ColumnType<Scope[], Scope[] | undefined, Scope[]>
+  allowed_model_names: ColumnType<string[], string[] | undefined, string[]>
+  expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  is_active: ColumnType<boolean, boolean | undefined, boolean>
+  last_used_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface ModelsTable {
+  id: Generated<number>
+  name: string
+  description: ColumnType<string, string | undefined, string>
+  backend: ColumnType<Backend, Backend | undefined, Backend>
+  upstream_model_name: string | null
+  access_policy: ColumnType<AccessPolicy, AccessPolicy | undefined, AccessPolicy>
+  managed_by: ColumnType<'api' | 'file', 'api' | 'file' | undefined, 'api' | 'file'>
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface ModelInstancesTable {
+  id: Generated<number>
+  model_id: number
+  url: string
+  weight: ColumnType<number, number | undefined, number>
+  worker: ColumnType<string, string | undefined, string>
+  api_key: string | null
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface ModelUserGrantsTable {
+  model_id: number
+  user_id: number
+}
+
+export interface UsageDailyTable {
+  api_key_id: number
+  model: string
+  day: ColumnType<string, string, string>
+  requests: Counter
+  prompt_tokens: Counter
+  completion_tokens: Counter
+  errors: Counter
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>
+  at: Timestamp
+  actor_user_id: number | null
+  actor_key_id: number | null
+  action: string
+  target_type: string
+  target_id: string | null
+  details: ColumnType<Record<string, unknown>, string | undefined, string>
+}
+
+export interface SettingsTable {
+  key: string
+  value: string
+}
+
+export interface CacheEventsTable {
+  id: Generated<number>
+  kind: string
+  target: string
+  at: Timestamp
+}
+
+export interface Tables {
+  users: UsersTable
+  api_keys: ApiKeysTable
+  models: ModelsTable
+  model_instances: ModelInstancesTable
+  model_user_grants: ModelUserGrantsTable
+  usage_daily: UsageDailyTable
+  audit_events: AuditEventsTable
+  settings: SettingsTable
+  cache_events: CacheEventsTable
+}
+
+export type UserRow = Selectable<UsersTable>
+export type NewUser = Insertable<UsersTable>
+export type UserUpdate = Updateable<UsersTable>
+export type ApiKeyRow = Selectable<ApiKeysTable>
+export type ModelRow = Selectable<ModelsTable>
+export type ModelInstanceRow = Selectable<ModelInstancesTable>
+
+/** Column lists per table, used by the schema test to compare with information_schema. */
+export const TABLE_COLUMNS: Record<keyof Tables, readonly string[]> = {
+  users: [
+    'id',
+    'username',
+    'full_name',
+    'password_hash',
+    'is_admin',
+    'is_active',
+    'require_password_change',
+    'created_at',
+    'updated_at',
+  ],
+  api_keys: [
+    'id',
+    'user_id',
+    'name',
+    'description',
+    'key_hash',
+    'access_key',
+    'masked_value',
+    'is_custom',
+    'scope',
+    'allowed_model_names',
+    'expires_at',
+    'is_active',
+    'last_used_at',
+    'created_at',
+    'updated_at',
+  ],
+  models: [
+    'id',
+    'name',
+    'description',
+    'backend',
+    'upstream_model_name',
+    'access_policy',
+    'managed_by',
+    'created_at',
+    'updated_at',
+  ],
+  model_instances: [
+    'id',
+    'model_id',
+    'url',
+    'weight',
+    'worker',
+    'api_key',
+    'created_at',
+    'updated_at',
+  ],
+  model_user_grants: ['model_id', 'user_id'],
+  usage_daily: [
+    'api_key_id',
+    'model',
+    'day',
+    'requests',
+    'prompt_tokens',
+    'completion_tokens',
+    'errors',
+  ],
+  audit_events: [
+    'id',
+    'at',
+    'actor_user_id',
+    'actor_key_id',
+    'action',
+    'target_type',
+    'target_id',
+    'details',
+  ],
+  settings: ['key', 'value'],
+  cache_events: ['id', 'kind', 'target', 'at'],
+}

@@ -1,0 +1,100 @@
+import type { Logger } from 'pino'
+import { loadSessionSecret } from './auth/session-secret.js'
+import { createSessionService, type SessionService } from './auth/session-service.js'
+import { ChangeFeed } from './changes/change-feed.js'
+import { type Clock, systemClock } from './clock.js'
+import type { Config } from './config.js'
+import { type Database, openDatabase } from './db/database.js'
+import { migrate } from './db/migrate.js'
+import { createKeyService, type KeyService } from './keys/key-service.js'
+import { createModelRegistry, type ModelRegistry } from './models/model-registry.js'
+import { readModelsFile } from './models/models-file.js'
+import { applyModelsFile } from './models/models-file-sync.js'
+import type { Metrics } from './observability/metrics.js'
+import { createMetrics } from './observability/metrics.js'
+import { createUpstreamPool, type UpstreamPool } from './upstream/upstream-pool.js'
+import { bootstrapAdmin } from './users/bootstrap-admin.js'
+
+/** Everything long-lived, built once here and passed to factories; nothing else opens connections. */
+export interface Deps {
+  readonly config: Config
+  readonly database: Database
+  readonly logger: Logger
+  readonly metrics: Metrics
+  readonly clock: Clock
+  readonly changes: ChangeFeed
+  readonly keys: KeyService
+  readonly sessions: SessionService
+  readonly models: ModelRegistry
+  readonly upstreams: UpstreamPool
+  /** True once the key cache and model registry are loaded and following changes. */
+  isReady(): boolean
+}
+
+export interface CreateDepsOptions {
+  logger: Logger
+  clock?: Clock
+  /** Tests pass an already-open database (a fresh schema); otherwise config decides. */
+  database?: Database
+}
+
+export function databaseOptionsFor(config: Config) {
+  return config.databaseUrl === undefined
+    ? ({ kind: 'pglite', dataDir: config.dataDir } as const)
+    : ({ kind: 'postgres', url: config.databaseUrl } as const)
+}
+
+/** Opens the database, applies the schema, bootstraps the admin and models, and starts following changes. */
+export async function createDeps(config: Config, options: CreateDepsOptions): Promise<Deps> {
+  const { logger } = options
+  const clock = options.clock ?? systemClock
+  const database = options.database ?? (await openDatabase(databaseOptionsFor(config)))
+  await migrate(database)
+  const db = database.db
+  const metrics = createMetrics()
+  await bootstrapAdmin({ db, password: config.bootstrapPassword, dataDir: config.dataDir, logger })
+  if (config.modelsFile !== undefined) {
+    const file = await readModelsFile(config.modelsFile)
+    if (!file.ok) {
+      throw new Error(`KEYGATE_MODELS_FILE is invalid:\n  ${file.problems.join('\n  ')}`)
+    }
+    await applyModelsFile(db, file.models)
+  }
+  const secret = await loadSessionSecret(db, config.sessionSecret)
+  const changes = new ChangeFeed({
+    database,
+    refreshMs: config.keyRefreshMs,
+    logger,
+    now: () => clock.now(),
+  })
+  const keys = createKeyService({ db, changes, clock, logger })
+  const sessions = createSessionService({ db, secret, clock })
+  const models = createModelRegistry({ db, changes, logger })
+  const upstreams = createUpstreamPool({ config, logger, metrics })
+  await changes.start()
+  await models.load()
+  metrics.bindSources({
+    keyCacheEntries: () => keys.size(),
+    keyCacheRefreshAgeSeconds: () => changes.refreshAgeSeconds(),
+  })
+  return {
+    config,
+    database,
+    logger,
+    metrics,
+    clock,
+    changes,
+    keys,
+    sessions,
+    models,
+    upstreams,
+    isReady: () => changes.refreshAgeSeconds() * 1000 < 3 * config.keyRefreshMs + 5_000,
+  }
+}
+
+/** Tears down what createDeps built, in reverse order. */
+export async function closeDeps(deps: Deps): Promise<void> {
+  await deps.changes.stop()
+  await deps.upstreams.close()
+  await deps.database.close()
+}

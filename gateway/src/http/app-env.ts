@@ -1,0 +1,16 @@
+import type { Logger } from 'pino'
+import type { Principal } from '../auth/principal.js'
+
+/** Per-request values on the Hono context; long-lived dependencies never go here. */
+export interface AppEnv {
+  Variables: {
+    requestId: string
+    log: Logger
+    startedAt: number
+    principal: Principal
+    /** The model name used for metrics and the access log, once a route has resolved it. */
+    modelLabel: string
+    /** Set by a streaming route: it writes the access line itself when the stream ends (request-log.ts). */
+    accessLogDeferred: boolean
+  }
+}

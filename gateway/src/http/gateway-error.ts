@@ -1,0 +1,132 @@
+/** The one table of errors the gateway sends (DESIGN.md §7). Status and type always come from here. */
+export const ERRORS = {
+  invalid_request: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'The request is invalid.',
+  },
+  missing_api_key: {
+    status: 401,
+    type: 'invalid_request_error',
+    message:
+      "You didn't provide an API key. Provide it in an Authorization header using Bearer auth (Authorization: Bearer YOUR_KEY).",
+  },
+  invalid_api_key: {
+    status: 401,
+    type: 'invalid_request_error',
+    message: 'Incorrect API key provided.',
+  },
+  invalid_credentials: {
+    status: 401,
+    type: 'invalid_request_error',
+    message: 'Incorrect username or password.',
+  },
+  insufficient_permissions: {
+    status: 403,
+    type: 'permission_error',
+    message: 'This credential does not have permission for this action.',
+  },
+  not_found: { status: 404, type: 'invalid_request_error', message: 'Not found.' },
+  model_not_found: {
+    status: 404,
+    type: 'invalid_request_error',
+    message: 'The model does not exist or you do not have access to it.',
+  },
+  method_not_allowed: {
+    status: 405,
+    type: 'invalid_request_error',
+    message: 'Method not allowed.',
+  },
+  conflict: { status: 409, type: 'invalid_request_error', message: 'The resource already exists.' },
+  request_too_large: {
+    status: 413,
+    type: 'invalid_request_error',
+    message: 'The request body is too large.',
+  },
+  unsupported_media_type: {
+    status: 415,
+    type: 'invalid_request_error',
+    message: "Unsupported media type: send 'application/json'.",
+  },
+  validation_error: {
+    status: 422,
+    type: 'invalid_request_error',
+    message: 'The request failed validation.',
+  },
+  rate_limit_exceeded: {
+    status: 429,
+    type: 'requests',
+    message: 'Too many requests; retry later.',
+  },
+  internal_error: { status: 500, type: 'server_error', message: 'Internal error.' },
+  upstream_error: {
+    status: 502,
+    type: 'server_error',
+    message: 'The model server failed to answer.',
+  },
+  upstream_unavailable: {
+    status: 503,
+    type: 'service_unavailable_error',
+    message: 'No healthy model server is available; retry later.',
+  },
+  database_unavailable: {
+    status: 503,
+    type: 'service_unavailable_error',
+    message: 'The gateway cannot reach its database; retry later.',
+  },
+  upstream_timeout: { status: 504, type: 'server_error', message: 'The model server timed out.' },
+  /** An engine's own 4xx answer, relayed with its status, type and code (upstream/upstream-error.ts). */
+  upstream_rejected: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'The model server rejected the request.',
+  },
+} as const satisfies Record<string, { status: number; type: string; message: string }>
+
+export type ErrorCode = keyof typeof ERRORS
+export type ErrorStatus = (typeof ERRORS)[ErrorCode]['status']
+
+export interface GatewayErrorOptions {
+  message?: string
+  param?: string | null
+  cause?: unknown
+  /** Seconds for the Retry-After header (429, 503). */
+  retryAfterSeconds?: number
+}
+
+export interface UpstreamRejection {
+  status: number
+  type: string
+  code: string | null
+  message: string
+  param: string | null
+}
+
+export class GatewayError extends Error {
+  readonly code: ErrorCode
+  readonly status: number
+  readonly type: string
+  readonly param: string | null
+  readonly retryAfterSeconds: number | undefined
+  /** The `code` written in the body; differs from `code` only for relayed engine rejections. */
+  readonly bodyCode: string | null
+
+  constructor(code: ErrorCode, options: GatewayErrorOptions = {}, relayed?: UpstreamRejection) {
+    super(
+      options.message ?? ERRORS[code].message,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    )
+    this.name = 'GatewayError'
+    this.code = code
+    this.status = relayed?.status ?? ERRORS[code].status
+    this.type = relayed?.type ?? ERRORS[code].type
+    this.param = options.param ?? null
+    this.retryAfterSeconds = options.retryAfterSeconds
+    this.bodyCode = relayed === undefined ? code : relayed.code
+  }
+
+  /** An engine's 4xx, keeping its status (400 stays 400) with the engine's message in our envelope. */
+  static upstreamRejected(r: UpstreamRejection): GatewayError {
+    return new GatewayError('upstream_rejected', { message: r.message, param: r.param }, r)
+  }
+}

@@ -1,0 +1,100 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+
+/** Every metric the gateway exports. Labels are bounded: routes are route patterns, models configured names. */
+export interface Metrics {
+  readonly registry: Registry
+  readonly requests: Counter<'route' | 'model' | 'status'>
+  readonly requestDuration: Histogram<'route' | 'model'>
+  readonly timeToFirstToken: Histogram<'model'>
+  readonly tokens: Counter<'model' | 'kind'>
+  readonly auth: Counter<'result'>
+  readonly keyCacheEntries: Gauge
+  readonly keyCacheRefreshAge: Gauge
+  readonly upstreamUp: Gauge<'model' | 'instance'>
+  readonly inflight: Gauge<'model'>
+  readonly usageDropped: Counter
+}
+
+/** Sources of gauge values that live elsewhere (the key cache); read at scrape time. */
+export interface MetricSources {
+  keyCacheEntries(): number
+  keyCacheRefreshAgeSeconds(): number
+}
+
+export function createMetrics(): Metrics & { bindSources(sources: MetricSources): void } {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+  let sources: MetricSources | undefined
+  const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300]
+  return {
+    registry,
+    requests: new Counter({
+      name: 'keygate_requests_total',
+      help: 'Requests answered, by route pattern, model and status',
+      labelNames: ['route', 'model', 'status'],
+      registers: [registry],
+    }),
+    requestDuration: new Histogram({
+      name: 'keygate_request_duration_seconds',
+      help: 'Time from request to the end of the response body',
+      labelNames: ['route', 'model'],
+      buckets: latencyBuckets,
+      registers: [registry],
+    }),
+    timeToFirstToken: new Histogram({
+      name: 'keygate_time_to_first_token_seconds',
+      help: 'Time from request to the first streamed token',
+      labelNames: ['model'],
+      buckets: latencyBuckets,
+      registers: [registry],
+    }),
+    tokens: new Counter({
+      name: 'keygate_tokens_total',
+      help: 'Tokens reported by engines, by kind (prompt, completion)',
+      labelNames: ['model', 'kind'],
+      registers: [registry],
+    }),
+    auth: new Counter({
+      name: 'keygate_auth_total',
+      help: 'Authentication outcomes',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    keyCacheEntries: new Gauge({
+      name: 'keygate_key_cache_entries',
+      help: 'Entries in the in-process key cache (including cached negatives)',
+      registers: [registry],
+      collect() {
+        this.set(sources?.keyCacheEntries() ?? 0)
+      },
+    }),
+    keyCacheRefreshAge: new Gauge({
+      name: 'keygate_key_cache_refresh_age_seconds',
+      help: 'Seconds since the key cache last caught up with the database',
+      registers: [registry],
+      collect() {
+        this.set(sources?.keyCacheRefreshAgeSeconds() ?? 0)
+      },
+    }),
+    upstreamUp: new Gauge({
+      name: 'keygate_upstream_up',
+      help: '1 when the engine instance is healthy, 0 otherwise',
+      labelNames: ['model', 'instance'],
+      registers: [registry],
+    }),
+    inflight: new Gauge({
+      name: 'keygate_inflight_requests',
+      help: 'Requests being served, by model',
+      labelNames: ['model'],
+      registers: [registry],
+    }),
+    usageDropped: new Counter({
+      name: 'keygate_usage_dropped_total',
+      help: 'Usage records dropped because the in-memory buffer was full while the database was away',
+      registers: [registry],
+    }),
+    bindSources(s: MetricSources) {
+      sources = s
+    },
+  }
+}
