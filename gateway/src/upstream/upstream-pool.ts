@@ -9,10 +9,15 @@ export interface UpstreamPoolOptions {
   metrics: Metrics
 }
 
+/** Live state of one engine instance, as shown in /v2/models responses. */
+export type InstanceHealth = 'healthy' | 'unhealthy' | 'unknown'
+
 export interface UpstreamPool {
+  /** The instance's current health; 'unknown' before the first probe. */
+  healthOf(instanceUrl: string): InstanceHealth
   close(): Promise<void>
 }
 
 export function createUpstreamPool(_options: UpstreamPoolOptions): UpstreamPool {
-  return { close: async () => {} }
+  return { healthOf: () => 'unknown', close: async () => {} }
 }

@@ -1,8 +1,8 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TABLE_COLUMNS } from '../../src/db/tables.js'
+import { startTestGateway, type TestGateway } from '../support/test-app.js'
 import { dbTargets } from '../support/test-db.js'
-import { type TestGateway, startTestGateway } from '../support/test-app.js'
 
 describe.each(dbTargets())('schema on %s', (target) => {
   let gw: TestGateway
@@ -22,7 +22,9 @@ describe.each(dbTargets())('schema on %s', (target) => {
       actual[r.table_name] ??= []
       actual[r.table_name]?.push(r.column_name)
     }
-    const expected = Object.fromEntries(Object.entries(TABLE_COLUMNS).map(([t, cols]) => [t, [...cols]]))
+    const expected = Object.fromEntries(
+      Object.entries(TABLE_COLUMNS).map(([t, cols]) => [t, [...cols]]),
+    )
     expect(actual).toEqual(expected)
   })
 
@@ -37,7 +39,10 @@ describe.each(dbTargets())('schema on %s', (target) => {
     expect(health.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
     const ready = await fetch(`${gw.url}/readyz`)
     expect(ready.status).toBe(200)
-    expect(await ready.json()).toMatchObject({ status: 'ok', checks: { database: true, keyCache: true } })
+    expect(await ready.json()).toMatchObject({
+      status: 'ok',
+      checks: { database: true, keyCache: true },
+    })
   })
 
   it('answers an unknown API path with a 404 in the OpenAI envelope', async () => {

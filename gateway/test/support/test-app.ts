@@ -4,10 +4,10 @@ import { join } from 'node:path'
 import type { DestinationStream } from 'pino'
 import { type Config, parseConfig } from '../../src/config.js'
 import type { Database } from '../../src/db/database.js'
-import { type Deps, createDeps } from '../../src/deps.js'
+import { createDeps, type Deps } from '../../src/deps.js'
 import { createLogger } from '../../src/observability/logger.js'
 import { type RunningServer, startServer } from '../../src/server.js'
-import { type DbTarget, type TestDatabase, createTestDatabase } from './test-db.js'
+import { createTestDatabase, type DbTarget, type TestDatabase } from './test-db.js'
 
 export const ADMIN_PASSWORD = 'admin-password-for-tests'
 
@@ -42,10 +42,16 @@ function testConfig(dataDir: string, env: Record<string, string> = {}): Config {
 }
 
 /** Starts a real gateway on 127.0.0.1:<free port> against `testDb` (a second call is a second replica). */
-export async function startGateway(testDb: TestDatabase, options: StartGatewayOptions = {}): Promise<TestGateway> {
+export async function startGateway(
+  testDb: TestDatabase,
+  options: StartGatewayOptions = {},
+): Promise<TestGateway> {
   const dataDir = mkdtempSync(join(tmpdir(), 'keygate-test-'))
   const config = testConfig(dataDir, options.env)
-  const logger = createLogger(options.logDestination ? 'info' : config.logLevel, options.logDestination)
+  const logger = createLogger(
+    options.logDestination ? 'info' : config.logLevel,
+    options.logDestination,
+  )
   const database = await testDb.open()
   const deps = await createDeps(config, { logger, database })
   const server = await startServer(deps, '127.0.0.1', 0)
@@ -83,4 +89,3 @@ export async function startTestGateway(
     },
   }
 }
-

@@ -14,7 +14,9 @@ export function postgresAdminUrl(): string | undefined {
  * so its absence fails the run (see requirePostgres) instead of quietly testing less.
  */
 export function dbTargets(): DbTarget[] {
-  return postgresAdminUrl() !== undefined || process.env.CI === 'true' ? ['pglite', 'postgres'] : ['pglite']
+  return postgresAdminUrl() !== undefined || process.env.CI === 'true'
+    ? ['pglite', 'postgres']
+    : ['pglite']
 }
 
 export interface TestDatabase {
@@ -44,7 +46,9 @@ export async function createTestDatabase(target: DbTarget): Promise<TestDatabase
   }
   const adminUrl = postgresAdminUrl()
   if (adminUrl === undefined) {
-    throw new Error('CI=true but neither DATABASE_URL nor TEST_DATABASE_URL is set: Postgres tests cannot run')
+    throw new Error(
+      'CI=true but neither DATABASE_URL nor TEST_DATABASE_URL is set: Postgres tests cannot run',
+    )
   }
   const name = `keygate_test_${randomBytes(6).toString('hex')}`
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} })
