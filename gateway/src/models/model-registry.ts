@@ -1,9 +1,15 @@
-// STUB (models helper replaces this file): the in-memory model registry, DESIGN §4, §6.
 import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
 import type { Principal } from '../auth/principal.js'
-import type { ChangeFeed } from '../changes/change-feed.js'
-import type { Backend, Tables } from '../db/tables.js'
+import type { ChangeEvent, ChangeFeed } from '../changes/change-feed.js'
+import type { AccessPolicy, Backend, Tables } from '../db/tables.js'
+import { buildSnapshot, listIn, type ModelSnapshot, resolveIn } from './model-access.js'
+import {
+  type InstanceRecord,
+  listAllGrants,
+  listAllInstances,
+  listAllModels,
+} from './model-repository.js'
 
 export interface InstanceTarget {
   readonly id: number
@@ -18,11 +24,17 @@ export interface InstanceTarget {
 export interface ModelTarget {
   readonly id: number
   readonly name: string
+  readonly description: string
   readonly backend: Backend
   /** Sent to the engine as `model`; null means send `name` unchanged. */
   readonly upstreamModelName: string | null
+  readonly accessPolicy: AccessPolicy
+  /** Users granted the model (only consulted when accessPolicy is 'allowed_users'). */
+  readonly allowedUserIds: ReadonlySet<number>
+  readonly managedBy: 'api' | 'file'
   readonly instances: readonly InstanceTarget[]
   readonly createdAt: Date
+  readonly updatedAt: Date
 }
 
 export interface ModelRegistry {
@@ -30,10 +42,17 @@ export interface ModelRegistry {
   resolve(principal: Principal, name: string): ModelTarget | undefined
   /** Exactly the models the principal may call, sorted by name. */
   listFor(principal: Principal): readonly ModelTarget[]
+  /** Any model by id, whoever asks: for admin writes, which are not limited by a key's allowlist. */
+  findById(id: number): ModelTarget | undefined
   /** A bounded metric label: the configured name, or 'other'. */
   labelFor(name: string): string
-  /** Loads everything from the database and subscribes to model changes. */
+  /** Loads everything from the database and subscribes to model and user changes. */
   load(): Promise<void>
+  /**
+   * Resolves once a reload triggered by an already delivered change has finished; rejects if that reload failed.
+   * A route that changed a model awaits `changes.catchUp()` and then this, so the change is in force here.
+   */
+  settled(): Promise<void>
 }
 
 export interface ModelRegistryOptions {
@@ -42,11 +61,96 @@ export interface ModelRegistryOptions {
   logger: Logger
 }
 
-export function createModelRegistry(_options: ModelRegistryOptions): ModelRegistry {
+/** Reads every model, instance and grant; there are few models, so a full read costs milliseconds. */
+export async function loadModelSnapshot(db: Kysely<Tables>): Promise<ModelSnapshot<ModelTarget>> {
+  const [models, instances, grants] = await Promise.all([
+    listAllModels(db),
+    listAllInstances(db),
+    listAllGrants(db),
+  ])
+  const instancesOf = new Map<number, InstanceTarget[]>()
+  for (const i of instances) {
+    const list = instancesOf.get(i.model_id) ?? []
+    list.push(toInstanceTarget(i))
+    instancesOf.set(i.model_id, list)
+  }
+  const grantsOf = new Map<number, Set<number>>()
+  for (const g of grants) {
+    const set = grantsOf.get(g.model_id) ?? new Set<number>()
+    set.add(g.user_id)
+    grantsOf.set(g.model_id, set)
+  }
+  return buildSnapshot(
+    models.map(
+      (m): ModelTarget => ({
+        id: m.id,
+        name: m.name,
+        description: m.description,
+        backend: m.backend,
+        upstreamModelName: m.upstream_model_name,
+        accessPolicy: m.access_policy,
+        allowedUserIds: grantsOf.get(m.id) ?? new Set(),
+        managedBy: m.managed_by,
+        instances: instancesOf.get(m.id) ?? [],
+        createdAt: m.created_at,
+        updatedAt: m.updated_at,
+      }),
+    ),
+  )
+}
+
+function toInstanceTarget(i: InstanceRecord): InstanceTarget {
+  return { id: i.id, url: i.url, weight: i.weight, worker: i.worker, apiKey: i.api_key }
+}
+
+const EMPTY = buildSnapshot<ModelTarget>([])
+
+/** Model changes (access, instances) and user changes (deleted users lose their grants) both reload. */
+const isRelevant = (e: ChangeEvent): boolean => e.kind === 'model' || e.kind === 'user'
+
+export function createModelRegistry(options: ModelRegistryOptions): ModelRegistry {
+  const { db, changes, logger } = options
+  let snapshot = EMPTY
+  let subscribed = false
+  let inflight: Promise<void> | undefined
+  let again = false
+
+  // Coalesces reloads: events arriving during a reload cause exactly one more, which reads after them.
+  function reload(): Promise<void> {
+    if (inflight !== undefined) {
+      again = true
+      return inflight
+    }
+    const run = async (): Promise<void> => {
+      do {
+        again = false
+        // The swap is one assignment: a request sees the old snapshot or the new one, never a mix.
+        snapshot = await loadModelSnapshot(db)
+      } while (again)
+    }
+    inflight = run().finally(() => {
+      inflight = undefined
+    })
+    return inflight
+  }
+
   return {
-    resolve: () => undefined,
-    listFor: () => [],
-    labelFor: () => 'other',
-    load: async () => {},
+    resolve: (principal, name) => resolveIn(snapshot, principal, name),
+    listFor: (principal) => listIn(snapshot, principal),
+    findById: (id) => snapshot.byId.get(id),
+    labelFor: (name) => (snapshot.byName.has(name) ? name : 'other'),
+    async load() {
+      if (!subscribed) {
+        subscribed = true
+        changes.subscribe((events) => {
+          if (events.some(isRelevant)) {
+            // A failed reload keeps the old snapshot; the feed's periodic refresh re-delivers recent events.
+            reload().catch((err: unknown) => logger.error({ err }, 'model registry reload failed'))
+          }
+        })
+      }
+      await reload()
+    },
+    settled: () => inflight ?? Promise.resolve(),
   }
 }

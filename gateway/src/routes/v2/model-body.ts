@@ -1,0 +1,81 @@
+import { z } from 'zod'
+import { GatewayError } from '../../http/gateway-error.js'
+import { InstanceSpec, ModelSpec } from '../../models/models-file.js'
+
+/** Request bodies and query of /v2/models, built from the same pieces as KEYGATE_MODELS_FILE (models-file.ts). */
+
+const Instances = z
+  .array(InstanceSpec)
+  .max(256)
+  .refine(
+    (list) => new Set(list.map((i) => i.url)).size === list.length,
+    'instance URLs must be unique within a model',
+  )
+
+const UserIds = z
+  .array(z.number().int().positive())
+  .max(10_000)
+  .transform((ids) => [...new Set(ids)])
+
+const spec = ModelSpec.shape
+
+export const CreateModelBody = z.strictObject({
+  name: spec.name,
+  description: spec.description,
+  backend: spec.backend,
+  upstream_model_name: spec.upstream_model_name,
+  access_policy: spec.access_policy,
+  /** Users granted the model when access_policy is allowed_users (kept, but unused, under authed). */
+  allowed_user_ids: UserIds.default([]),
+  instances: Instances.default([]),
+})
+
+/** Every field optional: an omitted field keeps its value; `instances` and `allowed_user_ids` replace the lists. */
+export const UpdateModelBody = z.strictObject({
+  name: spec.name.optional(),
+  description: spec.description.unwrap().optional(),
+  backend: spec.backend.unwrap().optional(),
+  upstream_model_name: spec.upstream_model_name,
+  access_policy: spec.access_policy.unwrap().optional(),
+  allowed_user_ids: UserIds.optional(),
+  instances: Instances.optional(),
+})
+
+export type CreateModelBody = z.input<typeof CreateModelBody>
+export type UpdateModelBody = z.input<typeof UpdateModelBody>
+
+const SORT_FIELDS = ['name', 'created_at', 'updated_at', 'id'] as const
+
+export const ListModelsQuery = z.strictObject({
+  page: z.coerce.number().int().min(1).default(1),
+  perPage: z.coerce.number().int().min(1).max(1000).default(100),
+  search: z.string().max(256).default(''),
+  sort_by: z.enum([...SORT_FIELDS, ...SORT_FIELDS.map((f) => `-${f}` as const)]).default('name'),
+})
+
+export type ListModelsQuery = z.output<typeof ListModelsQuery>
+
+/** Parses with `schema`, or throws 422 validation_error naming the first offending field. */
+export function validate<T extends z.ZodType>(schema: T, data: unknown): z.output<T> {
+  const parsed = schema.safeParse(data)
+  if (parsed.success) {
+    return parsed.data
+  }
+  const issue = parsed.error.issues[0]
+  const unknownKey = issue?.code === 'unrecognized_keys' ? issue.keys[0] : undefined
+  const param = unknownKey ?? (issue?.path.length ? issue.path.join('.') : null)
+  throw new GatewayError('validation_error', {
+    message: issue === undefined ? undefined : `${param ?? 'body'}: ${issue.message}`,
+    param,
+  })
+}
+
+/** The JSON body, or 400 invalid_request when it is not JSON at all. */
+export async function readJson(req: { text(): Promise<string> }): Promise<unknown> {
+  const text = await req.text()
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw new GatewayError('invalid_request', { message: 'The request body is not valid JSON.' })
+  }
+}
