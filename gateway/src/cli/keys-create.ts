@@ -1,7 +1,95 @@
-// STUB (keys helper replaces this file): `keygate keys create …`.
+import { parseArgs } from 'node:util'
 import type { Config } from '../config.js'
+import { openDatabase } from '../db/database.js'
+import { migrate } from '../db/migrate.js'
+import { databaseOptionsFor } from '../deps.js'
+import { checkInput, createKeyBody, toCreateKeyInput } from '../keys/key-input.js'
+import { findUserIdByUsername } from '../keys/key-repository.js'
+import { createKey } from '../keys/key-writes.js'
 
-export async function runKeysCreate(_config: Config, _args: string[]): Promise<number> {
-  console.error('keys create: not implemented yet')
-  return 1
+const OPTIONS = {
+  user: { type: 'string' },
+  name: { type: 'string' },
+  scope: { type: 'string' },
+  models: { type: 'string' },
+  'expires-in': { type: 'string' },
+  custom: { type: 'string' },
+  description: { type: 'string' },
+} as const
+
+const USAGE =
+  'Usage: keygate keys create --user NAME --name NAME [--scope inference,management] [--models a,b]\n' +
+  '                           [--expires-in SECONDS] [--custom VALUE] [--description TEXT]'
+
+function splitList(value: string | undefined): string[] | undefined {
+  return value === undefined
+    ? undefined
+    : value
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '')
+}
+
+/**
+ * `keygate keys create`: the same rules and code path as POST /v2/api-keys (keys/key-writes.ts). Prints the key
+ * value alone on stdout, once; everything else goes to stderr. Exit 0 created, 1 refused or failed, 2 bad usage.
+ */
+export async function runKeysCreate(config: Config, args: string[]): Promise<number> {
+  let values: { [K in keyof typeof OPTIONS]?: string }
+  try {
+    values = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }).values
+  } catch (err) {
+    console.error(`keys create: ${err instanceof Error ? err.message : String(err)}\n${USAGE}`)
+    return 2
+  }
+  if (values.user === undefined || values.name === undefined) {
+    console.error(`keys create: --user and --name are required\n${USAGE}`)
+    return 2
+  }
+  const expiresIn = values['expires-in']
+  const body = checkInput(createKeyBody, {
+    name: values.name,
+    description: values.description,
+    scope: splitList(values.scope),
+    allowed_model_names: splitList(values.models),
+    expires_in: expiresIn === undefined ? undefined : Number(expiresIn),
+    custom: values.custom,
+  })
+  if (!body.ok) {
+    console.error(`keys create: ${body.message}`)
+    return 2
+  }
+  const database = await openDatabase(databaseOptionsFor(config))
+  try {
+    await migrate(database)
+    const owner = await findUserIdByUsername(database.db, values.user)
+    if (owner === undefined || !owner.is_active) {
+      console.error(`keys create: no active user named ${values.user}`)
+      return 1
+    }
+    const input = body.value
+    const outcome = await createKey(database.db, {
+      ownerId: owner.id,
+      actor: { userId: null, keyId: null },
+      nowMs: Date.now(),
+      input: toCreateKeyInput(input),
+    })
+    if (!outcome.ok) {
+      const why =
+        outcome.reason === 'weak_custom_value'
+          ? outcome.message
+          : outcome.reason === 'duplicate_name'
+            ? `user ${values.user} already has a key named ${input.name}`
+            : 'this key value is already in use'
+      console.error(`keys create: ${why}`)
+      return 1
+    }
+    console.log(outcome.value)
+    console.error(
+      `keys create: created key ${outcome.key.id} (${outcome.key.masked_value}) for ${values.user}`,
+    )
+    return 0
+  } finally {
+    await database.close()
+  }
 }

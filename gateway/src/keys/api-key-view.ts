@@ -1,0 +1,52 @@
+import type { Scope } from '../db/tables.js'
+import type { ApiKeyRecord } from './key-repository.js'
+
+/** An API key as /v2/api-keys returns it (GPUStack's field names); timestamps are ISO 8601 in UTC. */
+export interface ApiKey {
+  id: number
+  name: string
+  description: string
+  /** `kg_<first 8 of the access key>…<last 4 of the secret>`, or `…<last 4>` for a custom key. */
+  masked_value: string
+  is_custom: boolean
+  scope: Scope[]
+  /** Empty: every model the owner may use. */
+  allowed_model_names: string[]
+  /** Null: never expires. */
+  expires_at: string | null
+  is_active: boolean
+  last_used_at: string | null
+  user_id: number
+  user_name: string
+  created_at: string
+  updated_at: string
+}
+
+/** The create response: the only time the full key value is ever returned. */
+export interface CreatedApiKey extends ApiKey {
+  value: string
+}
+
+export interface ApiKeyPage {
+  items: ApiKey[]
+  pagination: { page: number; perPage: number; total: number; totalPage: number }
+}
+
+export function toApiKey(r: ApiKeyRecord): ApiKey {
+  return {
+    id: r.id,
+    name: r.name,
+    description: r.description,
+    masked_value: r.masked_value,
+    is_custom: r.is_custom,
+    scope: r.scope,
+    allowed_model_names: r.allowed_model_names,
+    expires_at: r.expires_at?.toISOString() ?? null,
+    is_active: r.is_active,
+    last_used_at: r.last_used_at?.toISOString() ?? null,
+    user_id: r.user_id,
+    user_name: r.user_name,
+    created_at: r.created_at.toISOString(),
+    updated_at: r.updated_at.toISOString(),
+  }
+}

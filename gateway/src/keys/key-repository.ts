@@ -1,0 +1,193 @@
+import { type Kysely, sql } from 'kysely'
+import type { Scope, Tables } from '../db/tables.js'
+
+/** What the key cache needs to decide on a request: the key's policy and its owner's standing. */
+export interface KeyPolicyRow {
+  id: number
+  user_id: number
+  scope: Scope[]
+  allowed_model_names: string[]
+  expires_at: Date | null
+  is_active: boolean
+  username: string
+  is_admin: boolean
+  owner_active: boolean
+}
+
+export function findKeyPolicyByHash(
+  db: Kysely<Tables>,
+  keyHash: string,
+): Promise<KeyPolicyRow | undefined> {
+  return db
+    .selectFrom('api_keys as k')
+    .innerJoin('users as u', 'u.id', 'k.user_id')
+    .select([
+      'k.id',
+      'k.user_id',
+      'k.scope',
+      'k.allowed_model_names',
+      'k.expires_at',
+      'k.is_active',
+      'u.username',
+      'u.is_admin',
+      'u.is_active as owner_active',
+    ])
+    .where('k.key_hash', '=', keyHash)
+    .executeTakeFirst()
+}
+
+/** A key as the management API shows it: never the hash, never the value. */
+export interface ApiKeyRecord {
+  id: number
+  name: string
+  description: string
+  masked_value: string
+  is_custom: boolean
+  scope: Scope[]
+  allowed_model_names: string[]
+  expires_at: Date | null
+  is_active: boolean
+  last_used_at: Date | null
+  user_id: number
+  user_name: string
+  created_at: Date
+  updated_at: Date
+}
+
+function selectApiKeys(db: Kysely<Tables>) {
+  return db
+    .selectFrom('api_keys as k')
+    .innerJoin('users as u', 'u.id', 'k.user_id')
+    .select([
+      'k.id',
+      'k.name',
+      'k.description',
+      'k.masked_value',
+      'k.is_custom',
+      'k.scope',
+      'k.allowed_model_names',
+      'k.expires_at',
+      'k.is_active',
+      'k.last_used_at',
+      'k.user_id',
+      'u.username as user_name',
+      'k.created_at',
+      'k.updated_at',
+    ])
+}
+
+export function findApiKeyById(db: Kysely<Tables>, id: number): Promise<ApiKeyRecord | undefined> {
+  return selectApiKeys(db).where('k.id', '=', id).executeTakeFirst()
+}
+
+export const SORTABLE_KEY_COLUMNS = [
+  'name',
+  'created_at',
+  'updated_at',
+  'expires_at',
+  'last_used_at',
+] as const
+export type SortableKeyColumn = (typeof SORTABLE_KEY_COLUMNS)[number]
+
+export interface KeyListQuery {
+  /** Only this owner's keys; null for every owner. */
+  ownerId: number | null
+  /** Matched case-insensitively against name and description, as a plain substring. */
+  search: string
+  sortBy: SortableKeyColumn
+  descending: boolean
+  limit: number
+  offset: number
+}
+
+/** Escapes LIKE wildcards so a search for "50%" finds exactly that text. */
+function likePattern(search: string): string {
+  return `%${search.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`
+}
+
+export async function listApiKeys(
+  db: Kysely<Tables>,
+  q: KeyListQuery,
+): Promise<{ rows: ApiKeyRecord[]; total: number }> {
+  let filtered = selectApiKeys(db)
+  if (q.ownerId !== null) {
+    filtered = filtered.where('k.user_id', '=', q.ownerId)
+  }
+  if (q.search !== '') {
+    const pattern = likePattern(q.search)
+    filtered = filtered.where((eb) =>
+      eb.or([eb('k.name', 'ilike', pattern), eb('k.description', 'ilike', pattern)]),
+    )
+  }
+  const direction = q.descending ? sql`desc` : sql`asc`
+  // Never-used keys sort after used ones either way; the id breaks ties so pages never overlap.
+  const nulls = q.sortBy === 'last_used_at' ? sql`nulls last` : sql``
+  const rows = await filtered
+    .orderBy(sql`${sql.ref(`k.${q.sortBy}`)} ${direction} ${nulls}`)
+    .orderBy('k.id', q.descending ? 'desc' : 'asc')
+    .limit(q.limit)
+    .offset(q.offset)
+    .execute()
+  const count = await filtered
+    .clearSelect()
+    .select((eb) => eb.fn.countAll<number>().as('total'))
+    .executeTakeFirstOrThrow()
+  return { rows, total: Number(count.total) }
+}
+
+export interface NewKeyValues {
+  user_id: number
+  name: string
+  description: string
+  key_hash: string
+  access_key: string | null
+  masked_value: string
+  is_custom: boolean
+  scope: Scope[]
+  allowed_model_names: string[]
+  expires_at: Date | null
+}
+
+export function insertApiKey(db: Kysely<Tables>, values: NewKeyValues): Promise<{ id: number }> {
+  return db.insertInto('api_keys').values(values).returning('id').executeTakeFirstOrThrow()
+}
+
+export interface KeyPatch {
+  description?: string
+  scope?: Scope[]
+  allowed_model_names?: string[]
+  expires_at?: Date | null
+  is_active?: boolean
+}
+
+/** Applies the patch; undefined when the key no longer exists. */
+export function updateApiKey(
+  db: Kysely<Tables>,
+  id: number,
+  patch: KeyPatch,
+): Promise<{ key_hash: string } | undefined> {
+  return db
+    .updateTable('api_keys')
+    .set({ ...patch, updated_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .returning('key_hash')
+    .executeTakeFirst()
+}
+
+export function deleteApiKey(
+  db: Kysely<Tables>,
+  id: number,
+): Promise<{ key_hash: string } | undefined> {
+  return db.deleteFrom('api_keys').where('id', '=', id).returning('key_hash').executeTakeFirst()
+}
+
+export function findUserIdByUsername(
+  db: Kysely<Tables>,
+  username: string,
+): Promise<{ id: number; is_active: boolean } | undefined> {
+  return db
+    .selectFrom('users')
+    .select(['id', 'is_active'])
+    .where('username', '=', username)
+    .executeTakeFirst()
+}
