@@ -58,7 +58,7 @@ export async function createDeps(config: Config, options: CreateDepsOptions): Pr
     if (!file.ok) {
       throw new Error(`KEYGATE_MODELS_FILE is invalid:\n  ${file.problems.join('\n  ')}`)
     }
-    await applyModelsFile(db, file.models)
+    await applyModelsFile(db, file.models, { logger })
   }
   const secret = await loadSessionSecret(db, config.sessionSecret)
   const changes = new ChangeFeed({
