@@ -1,0 +1,1 @@
+export function extractStamps(text: string): { stamps: number[]; rest: string }
