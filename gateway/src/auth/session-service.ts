@@ -1,8 +1,16 @@
-// STUB (users helper replaces this file): HS256 session JWTs with jose, DESIGN §5.
+import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Clock } from '../clock.js'
 import type { Tables } from '../db/tables.js'
 import type { SessionCheck, SessionVerifier } from '../middleware/auth.js'
+import { findSessionUser, type SessionUser } from '../users/user-repository.js'
+import { ALL_SCOPES } from './principal.js'
+import {
+  readSessionToken,
+  SESSION_SECONDS,
+  shouldRenew,
+  signSessionToken,
+} from './session-token.js'
 
 export interface SessionServiceOptions {
   db: Kysely<Tables>
@@ -15,11 +23,57 @@ export interface SessionService extends SessionVerifier {
   issue(userId: number): Promise<{ token: string; maxAgeSeconds: number }>
 }
 
-export function createSessionService(_options: SessionServiceOptions): SessionService {
+/**
+ * UI sessions (DESIGN §5). Each check reads the user, so a deactivated or deleted user's session is refused at once
+ * and a demoted admin loses admin rights at once. The token's `pwv` is an HMAC of the password hash's md5: setting a
+ * password (own change, admin reset, CLI reset) ends every older session, while other edits do not; without the
+ * secret it reveals nothing about the hash.
+ */
+export function createSessionService(options: SessionServiceOptions): SessionService {
+  const { db, secret, clock } = options
+
+  const passwordVersion = (user: SessionUser): string =>
+    createHmac('sha256', secret).update(user.password_stamp).digest('base64url').slice(0, 22)
+
+  const sign = (user: SessionUser): Promise<string> =>
+    signSessionToken(secret, clock.now(), user.id, passwordVersion(user))
+
   return {
-    verify: async (): Promise<SessionCheck | null> => null,
-    issue: async () => {
-      throw new Error('sessions not implemented')
+    async verify(token: string): Promise<SessionCheck | null> {
+      const claims = await readSessionToken(secret, clock.now(), token)
+      if (claims === null) {
+        return null
+      }
+      const user = await findSessionUser(db, claims.userId)
+      if (user === undefined || !user.is_active || !sameText(claims.pwv, passwordVersion(user))) {
+        return null
+      }
+      return {
+        principal: {
+          userId: user.id,
+          username: user.username,
+          isAdmin: user.is_admin,
+          keyId: null,
+          scope: ALL_SCOPES,
+          allowedModelNames: null,
+        },
+        renewedToken: shouldRenew(claims, clock.now()) ? await sign(user) : null,
+        maxAgeSeconds: SESSION_SECONDS,
+      }
+    },
+
+    async issue(userId: number) {
+      const user = await findSessionUser(db, userId)
+      if (user === undefined) {
+        throw new Error(`cannot issue a session: user ${userId} does not exist`)
+      }
+      return { token: await sign(user), maxAgeSeconds: SESSION_SECONDS }
     },
   }
+}
+
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a)
+  const y = Buffer.from(b)
+  return x.length === y.length && timingSafeEqual(x, y)
 }

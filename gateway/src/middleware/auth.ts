@@ -43,7 +43,7 @@ function bearerToken(header: string | undefined): string | undefined {
 }
 
 /** A cookie-authenticated write must come from our own origin; another site must not drive it (DESIGN §5). */
-function isSameOrigin(c: Context<AppEnv>): boolean {
+export function isSameOrigin(c: Context<AppEnv>): boolean {
   const site = c.req.header('sec-fetch-site')
   if (site !== undefined) {
     return site === 'same-origin' || site === 'none'
