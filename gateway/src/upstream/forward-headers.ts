@@ -1,0 +1,119 @@
+import type { IncomingHttpHeaders } from 'node:http'
+
+/**
+ * Headers across the gateway (DESIGN §6). Toward the engine: the client's credentials and hop-by-hop headers
+ * never pass, the instance's own key does. Back to the client: the engine's headers, minus hop-by-hop ones and
+ * the few that are the gateway's business (CORS, cookies, request id).
+ */
+
+/** RFC 9110 §7.6.1 hop-by-hop headers, plus what undici or the gateway sets itself. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+  'expect',
+  'http2-settings',
+])
+
+/** Client headers that never reach an engine. */
+const CLIENT_ONLY = new Set([
+  'authorization',
+  'cookie',
+  'x-api-key', // llama.cpp accepts a key here too (ENGINES.md §3)
+  'x-request-id', // replaced by ours
+  // The gateway must read the body it relays (usage, [DONE]): ask for it uncompressed.
+  'accept-encoding',
+])
+
+/** Engine headers the client does not get: the gateway decides CORS, cookies and the request id. */
+const ENGINE_ONLY = new Set(['set-cookie', 'x-request-id'])
+
+/** Names a `Connection` header declares hop-by-hop (RFC 9110 §7.6.1). */
+function connectionTokens(value: string | null | undefined): Set<string> {
+  const tokens = new Set<string>()
+  for (const t of (value ?? '').split(',')) {
+    const name = t.trim().toLowerCase()
+    if (name !== '') {
+      tokens.add(name)
+    }
+  }
+  return tokens
+}
+
+export interface ForwardOptions {
+  readonly requestId: string
+  /** The instance's key for the engine, if it has one. */
+  readonly engineApiKey: string | null
+  readonly contentLength: number
+}
+
+/** The headers sent to the engine. */
+export function toEngineHeaders(client: Headers, options: ForwardOptions): Record<string, string> {
+  const dropped = connectionTokens(client.get('connection'))
+  const out: Record<string, string> = {}
+  for (const [name, value] of client) {
+    if (
+      HOP_BY_HOP.has(name) ||
+      CLIENT_ONLY.has(name) ||
+      dropped.has(name) ||
+      name.startsWith('proxy-')
+    ) {
+      continue
+    }
+    out[name] = value
+  }
+  // The body was checked to be JSON; engines refuse other types (vLLM: 400/415), curl -d sends a form type.
+  const type = out['content-type']
+  if (type === undefined || !type.toLowerCase().startsWith('application/json')) {
+    out['content-type'] = 'application/json'
+  }
+  out['content-length'] = String(options.contentLength)
+  out['x-request-id'] = options.requestId
+  if (options.engineApiKey !== null && options.engineApiKey !== '') {
+    out.authorization = `Bearer ${options.engineApiKey}`
+  }
+  return out
+}
+
+export interface ClientHeaderOptions {
+  readonly requestId: string
+  /** The body is changed (a frame cut out): the engine's length no longer holds. */
+  readonly bodyRewritten: boolean
+}
+
+/** The headers sent back to the client with the engine's successful answer. */
+export function toClientHeaders(
+  engine: IncomingHttpHeaders,
+  options: ClientHeaderOptions,
+): Record<string, string> {
+  const dropped = connectionTokens(
+    typeof engine.connection === 'string' ? engine.connection : undefined,
+  )
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(engine)) {
+    if (
+      value === undefined ||
+      HOP_BY_HOP.has(name) ||
+      ENGINE_ONLY.has(name) ||
+      dropped.has(name) ||
+      name.startsWith('access-control-')
+    ) {
+      continue
+    }
+    out[name] = Array.isArray(value) ? value.join(', ') : value
+  }
+  const length = engine['content-length']
+  if (!options.bodyRewritten && typeof length === 'string') {
+    out['content-length'] = length
+  }
+  out['x-request-id'] = options.requestId
+  return out
+}

@@ -1,0 +1,15 @@
+import { GatewayError } from '../http/gateway-error.js'
+
+/** Longest model name echoed back in the message (a client may send anything). */
+const MAX_NAME_CHARS = 256
+
+/**
+ * One answer for "no such model" and "not yours": a key must not learn which names exist (DESIGN §4). Worded as
+ * OpenAI words it (ENGINES.md §8).
+ */
+export function modelNotFound(name: string): GatewayError {
+  const shown = name.length > MAX_NAME_CHARS ? `${name.slice(0, MAX_NAME_CHARS)}…` : name
+  return new GatewayError('model_not_found', {
+    message: `The model \`${shown}\` does not exist or you do not have access to it.`,
+  })
+}

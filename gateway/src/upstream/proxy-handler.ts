@@ -1,0 +1,230 @@
+import type { Context, Handler } from 'hono'
+import type { Deps } from '../deps.js'
+import type { AppEnv } from '../http/app-env.js'
+import { toSseErrorFrame } from '../http/error-body.js'
+import { GatewayError } from '../http/gateway-error.js'
+import { recordAccess } from '../middleware/request-log.js'
+import type { BodyObserver } from './body-observer.js'
+import { toClientHeaders, toEngineHeaders } from './forward-headers.js'
+import { JsonUsageTail } from './json-usage-tail.js'
+import { modelNotFound } from './model-not-found.js'
+import { readErrorBody } from './read-error-body.js'
+import { buildUpstreamBody, parseInferenceBody } from './request-body.js'
+import { type RelayOutcome, relayBody } from './sse-relay.js'
+import { SseScanner } from './sse-scanner.js'
+import { fromEngineResponse, fromTransportError } from './upstream-error.js'
+import type { UpstreamResponse } from './upstream-pool.js'
+
+/** Seconds a client should wait before retrying when no instance can take the request. */
+const NO_INSTANCE_RETRY_AFTER_SECONDS = 5
+/** What the access log and metrics record for a request whose client went away (nginx's convention). */
+const CLIENT_CLOSED_STATUS = 499
+
+export interface ProxyRoute {
+  /** The engine's route, e.g. /v1/chat/completions. */
+  readonly enginePath: string
+}
+
+/**
+ * Ties one upstream call to its client: aborts it when the client disconnects (before or after the engine's
+ * headers) or when the relay is cancelled. One AbortController per upstream call (STYLE §7).
+ */
+class UpstreamCall {
+  readonly controller = new AbortController()
+  readonly #clientSignal: AbortSignal
+  #clientGone = false
+  readonly #onClientAbort = () => {
+    this.#clientGone = true
+    this.controller.abort(new Error('the client closed the request'))
+  }
+
+  constructor(clientSignal: AbortSignal) {
+    this.#clientSignal = clientSignal
+    if (clientSignal.aborted) {
+      this.#onClientAbort()
+    } else {
+      clientSignal.addEventListener('abort', this.#onClientAbort, { once: true })
+    }
+  }
+
+  get clientGone(): boolean {
+    return this.#clientGone
+  }
+
+  abort(): void {
+    this.controller.abort(new Error('the client cancelled the response'))
+  }
+
+  dispose(): void {
+    this.#clientSignal.removeEventListener('abort', this.#onClientAbort)
+  }
+}
+
+/** The status the access log and metrics record for how a relayed body ended (the sent status is fixed). */
+function recordedStatus(outcome: RelayOutcome, sent: number, failure: GatewayError | undefined) {
+  switch (outcome) {
+    case 'completed':
+      return sent
+    case 'client_abort':
+      return CLIENT_CLOSED_STATUS
+    case 'engine_error':
+      return 502
+    case 'upstream_error':
+      return failure?.status ?? 502
+  }
+}
+
+function isEventStream(res: UpstreamResponse): boolean {
+  const type = res.headers['content-type']
+  return typeof type === 'string' && type.toLowerCase().startsWith('text/event-stream')
+}
+
+/**
+ * The one handler behind every proxied route (DESIGN §6): read and check the body, resolve the model for this
+ * principal, pick an instance, forward, and relay the answer as it arrives.
+ */
+export function createProxyHandler(deps: Deps, route: ProxyRoute): Handler<AppEnv> {
+  const { models, upstreams, metrics } = deps
+  return async function proxy(c: Context<AppEnv>) {
+    const req = parseInferenceBody(new Uint8Array(await c.req.arrayBuffer()))
+    const model = models.resolve(c.get('principal'), req.model)
+    if (model === undefined) {
+      throw modelNotFound(req.model)
+    }
+    const label = models.labelFor(model.name)
+    c.set('modelLabel', label)
+    const instance = upstreams.pick(model.instances)
+    if (instance === undefined) {
+      throw new GatewayError('upstream_unavailable', {
+        message: `No instance of \`${model.name}\` can take requests right now; retry later.`,
+        retryAfterSeconds: NO_INSTANCE_RETRY_AFTER_SECONDS,
+      })
+    }
+    const body = buildUpstreamBody(req, {
+      upstreamModel: model.upstreamModelName ?? model.name,
+      usageDefaultsOn: model.backend === 'vllm',
+    })
+    const requestId = c.get('requestId')
+    const call = new UpstreamCall(c.req.raw.signal)
+    metrics.inflight.inc({ model: label })
+    let finished = false
+    const finish = () => {
+      if (!finished) {
+        finished = true
+        call.dispose()
+        metrics.inflight.dec({ model: label })
+      }
+    }
+
+    let res: UpstreamResponse
+    try {
+      res = await upstreams.send(instance, {
+        path: route.enginePath,
+        headers: toEngineHeaders(c.req.raw.headers, {
+          requestId,
+          engineApiKey: instance.apiKey,
+          contentLength: body.bytes.byteLength,
+        }),
+        body: body.bytes,
+        signal: call.controller.signal,
+      })
+    } catch (err) {
+      finish()
+      if (call.clientGone) {
+        return clientClosed(c, deps)
+      }
+      throw fromTransportError(err, upstreams.timeouts)
+    }
+    if (res.status < 200 || res.status >= 300) {
+      const text = await readErrorBody(res.body)
+      finish()
+      const retryAfter = res.headers['retry-after']
+      throw fromEngineResponse({
+        status: res.status,
+        body: text,
+        retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined,
+      })
+    }
+    return relayResponse(c, deps, {
+      res,
+      label,
+      requestId,
+      stripUsage: body.injectedUsage,
+      call,
+      finish,
+    })
+  }
+}
+
+interface RelayContext {
+  res: UpstreamResponse
+  label: string
+  requestId: string
+  stripUsage: boolean
+  call: UpstreamCall
+  finish(): void
+}
+
+/** Streams the engine's successful answer back; metrics and the access line are written when it ends. */
+function relayResponse(c: Context<AppEnv>, deps: Deps, r: RelayContext): Response {
+  const { metrics, upstreams } = deps
+  const startedAt = c.get('startedAt')
+  const isSse = isEventStream(r.res)
+  let ttftMs: number | undefined
+  const observer: BodyObserver = isSse
+    ? new SseScanner({
+        stripUsage: r.stripUsage,
+        onFirstFrame: () => {
+          ttftMs = performance.now() - startedAt
+        },
+      })
+    : new JsonUsageTail()
+  let failure: GatewayError | undefined
+  const headers = toClientHeaders(r.res.headers, {
+    requestId: r.requestId,
+    bodyRewritten: isSse && r.stripUsage,
+  })
+  if (isSse) {
+    headers['x-accel-buffering'] = 'no' // nginx (and ingress-nginx) would otherwise buffer the stream
+  }
+  c.set('accessLogDeferred', true)
+  const stream = relayBody({
+    source: r.res.body[Symbol.asyncIterator](),
+    observer,
+    abort: () => r.call.abort(),
+    errorFrame: (err) => {
+      failure = fromTransportError(err, upstreams.timeouts)
+      return toSseErrorFrame(failure, r.requestId)
+    },
+    onEnd: (relayOutcome) => {
+      r.finish()
+      const outcome = r.call.clientGone ? 'client_abort' : relayOutcome
+      if (ttftMs !== undefined) {
+        metrics.timeToFirstToken.observe({ model: r.label }, ttftMs / 1000)
+      }
+      const usage = observer.usage
+      if (usage !== undefined) {
+        metrics.tokens.inc({ model: r.label, kind: 'prompt' }, usage.promptTokens)
+        metrics.tokens.inc({ model: r.label, kind: 'completion' }, usage.completionTokens)
+      }
+      if (failure !== undefined && outcome === 'upstream_error') {
+        c.get('log').warn({ err: failure.cause }, 'upstream failed mid-body')
+      }
+      recordAccess(c, metrics, {
+        status: recordedStatus(outcome, r.res.status, failure),
+        ttftMs: ttftMs === undefined ? undefined : Math.round(ttftMs),
+        promptTokens: usage?.promptTokens,
+        completionTokens: usage?.completionTokens,
+        outcome,
+      })
+    },
+  })
+  return new Response(stream, { status: r.res.status, headers })
+}
+
+/** The client left before the engine answered: nobody reads this response; log it once and stop. */
+function clientClosed(c: Context<AppEnv>, deps: Deps): Response {
+  c.set('accessLogDeferred', true)
+  recordAccess(c, deps.metrics, { status: CLIENT_CLOSED_STATUS, outcome: 'client_abort' })
+  return new Response(null, { status: CLIENT_CLOSED_STATUS })
+}

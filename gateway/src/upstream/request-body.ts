@@ -1,0 +1,146 @@
+import { z } from 'zod'
+import { GatewayError } from '../http/gateway-error.js'
+import { applySplices, type ObjectSpans, objectSpans, type Splice } from './json-members.js'
+
+/**
+ * The inference request body: read once, parsed once, and checked only for what the gateway needs (`model`,
+ * `stream`, `stream_options`); the engine validates the rest. What goes upstream is the client's bytes, with
+ * at most two surgical edits (DESIGN §6).
+ */
+
+const InferenceBody = z.looseObject({
+  model: z.string(),
+  stream: z.boolean().nullish(),
+  stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
+})
+
+export interface InferenceRequest {
+  /** The client's bytes, untouched. */
+  readonly bytes: Uint8Array
+  readonly model: string
+  readonly isStream: boolean
+  /** `stream_options` as sent: absent/null, or an object and its `include_usage` (undefined when the key is absent). */
+  readonly streamOptions: { readonly includeUsage: boolean | null | undefined } | null
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+function invalid(message: string, param: string | null = null, cause?: unknown): GatewayError {
+  return new GatewayError('invalid_request', { message, param, cause })
+}
+
+/** Throws a 400 `invalid_request` for bytes that are not UTF-8 JSON with a string `model`. */
+export function parseInferenceBody(bytes: Uint8Array): InferenceRequest {
+  let text: string
+  try {
+    text = utf8.decode(bytes)
+  } catch (err) {
+    throw invalid('The request body is not valid UTF-8.', null, err)
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (err) {
+    throw invalid(
+      `We could not parse the JSON body of your request (${err instanceof Error ? err.message : 'syntax error'}).`,
+      null,
+      err,
+    )
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw invalid('The request body must be a JSON object.')
+  }
+  if (!('model' in json) || json.model === undefined || json.model === null) {
+    throw invalid('You must provide a model parameter.', 'model')
+  }
+  const parsed = InferenceBody.safeParse(json)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const param = issue === undefined ? null : issue.path.map(String).join('.')
+    throw invalid(`Invalid type for '${param}': ${issue?.message ?? 'invalid value'}.`, param)
+  }
+  const so = parsed.data.stream_options
+  return {
+    bytes,
+    model: parsed.data.model,
+    isStream: parsed.data.stream === true,
+    streamOptions: so === null || so === undefined ? null : { includeUsage: so.include_usage },
+  }
+}
+
+export interface UpstreamBodyOptions {
+  /** Sent to the engine as `model`. */
+  readonly upstreamModel: string
+  /**
+   * Whether the engine sends the usage frame for `stream_options: {}` (vLLM defaults include_usage to true,
+   * llama.cpp and OpenAI to false; ENGINES.md §2). Then a client that sent `{}` already asked for usage.
+   */
+  readonly usageDefaultsOn: boolean
+}
+
+export interface UpstreamBody {
+  readonly bytes: Uint8Array
+  /** True when the gateway asked for the usage frame the client did not: the relay must remove it. */
+  readonly injectedUsage: boolean
+}
+
+/** Did the client ask for the usage frame (so it must see it)? */
+function clientWantsUsage(req: InferenceRequest, usageDefaultsOn: boolean): boolean {
+  const so = req.streamOptions
+  if (so === null) {
+    return false
+  }
+  return so.includeUsage === undefined ? usageDefaultsOn : so.includeUsage === true
+}
+
+/** Edits that turn on `stream_options.include_usage` in the client's bytes. */
+function usageSplice(bytes: Uint8Array, req: InferenceRequest, top: ObjectSpans): Splice {
+  const so = top.members.get('stream_options')
+  if (so === undefined) {
+    // `model` exists, so the object has a member before the closing brace.
+    return { start: top.close, end: top.close, text: ',"stream_options":{"include_usage":true}' }
+  }
+  if (req.streamOptions === null) {
+    return { start: so.valueStart, end: so.valueEnd, text: '{"include_usage":true}' }
+  }
+  const inner = objectSpans(bytes, so.valueStart)
+  const current = inner.members.get('include_usage')
+  if (current !== undefined) {
+    return { start: current.valueStart, end: current.valueEnd, text: 'true' }
+  }
+  const at = inner.open + 1
+  return {
+    start: at,
+    end: at,
+    text: inner.members.size > 0 ? '"include_usage":true,' : '"include_usage":true',
+  }
+}
+
+/** The bytes to send upstream: the client's own when nothing needs changing. */
+export function buildUpstreamBody(
+  req: InferenceRequest,
+  options: UpstreamBodyOptions,
+): UpstreamBody {
+  const renames = req.model !== options.upstreamModel
+  const injectsUsage = req.isStream && !clientWantsUsage(req, options.usageDefaultsOn)
+  if (!renames && !injectsUsage) {
+    return { bytes: req.bytes, injectedUsage: false }
+  }
+  const top = objectSpans(req.bytes)
+  const splices: Splice[] = []
+  if (renames) {
+    const model = top.members.get('model')
+    if (model === undefined) {
+      throw new Error('parsed body lost its model member')
+    }
+    splices.push({
+      start: model.valueStart,
+      end: model.valueEnd,
+      text: JSON.stringify(options.upstreamModel),
+    })
+  }
+  if (injectsUsage) {
+    splices.push(usageSplice(req.bytes, req, top))
+  }
+  return { bytes: applySplices(req.bytes, splices), injectedUsage: injectsUsage }
+}
