@@ -49,7 +49,8 @@ export interface ModelRegistry {
   /** Loads everything from the database and subscribes to model and user changes. */
   load(): Promise<void>
   /**
-   * Resolves once a reload triggered by an already delivered change has finished; rejects if that reload failed.
+   * Resolves once a reload triggered by an already delivered change has finished; rejects while the last reload
+   * failed (the snapshot may then lack a committed change).
    * A route that changed a model awaits `changes.catchUp()` and then this, so the change is in force here.
    */
   settled(): Promise<void>
@@ -114,6 +115,8 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
   let subscribed = false
   let inflight: Promise<void> | undefined
   let again = false
+  /** The error of the last reload, until one succeeds: the snapshot may be missing a committed change. */
+  let lastFailure: Error | undefined
 
   // Coalesces reloads: events arriving during a reload cause exactly one more, which reads after them.
   function reload(): Promise<void> {
@@ -128,9 +131,19 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
         snapshot = await loadModelSnapshot(db)
       } while (again)
     }
-    inflight = run().finally(() => {
-      inflight = undefined
-    })
+    inflight = run()
+      .then(
+        () => {
+          lastFailure = undefined
+        },
+        (err: unknown) => {
+          lastFailure = new Error('model registry reload failed', { cause: err })
+          throw lastFailure
+        },
+      )
+      .finally(() => {
+        inflight = undefined
+      })
     return inflight
   }
 
@@ -151,6 +164,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
       }
       await reload()
     },
-    settled: () => inflight ?? Promise.resolve(),
+    settled: () =>
+      inflight ?? (lastFailure === undefined ? Promise.resolve() : Promise.reject(lastFailure)),
   }
 }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { ALL_SCOPES, type Principal } from '../../src/auth/principal.js'
 import { seedKey, seedModel, seedUser } from '../support/seed.js'
@@ -336,6 +337,26 @@ describe.each(dbTargets())('/v2/models on %s', (target) => {
       const res = await call(admin.key, 'GET', '/v2/models?perPage=0')
       expect(res.status).toBe(422)
       expect(res.json.error).toMatchObject({ code: 'validation_error', param: 'perPage' })
+    })
+
+    it('keeps serving the last snapshot when a reload fails, and recovers on the next change', async () => {
+      const db = gw.database.db
+      await sql`alter table model_user_grants rename to model_user_grants_away`.execute(db)
+      try {
+        await seedModel(db, { name: 'during-outage' })
+        await gw.deps.changes.catchUp()
+        await expect(gw.deps.models.settled()).rejects.toThrow()
+        expect(gw.deps.models.resolve(principalOf(bob.id), 'open-a')?.name).toBe('open-a')
+        expect(gw.deps.models.resolve(principalOf(bob.id), 'during-outage')).toBeUndefined()
+      } finally {
+        await sql`alter table model_user_grants_away rename to model_user_grants`.execute(db)
+      }
+      await seedModel(db, { name: 'after-outage' })
+      await gw.deps.changes.catchUp()
+      await gw.deps.models.settled()
+      expect(gw.deps.models.resolve(principalOf(bob.id), 'during-outage')?.name).toBe(
+        'during-outage',
+      )
     })
 
     it('answers an unauthenticated call with 401', async () => {
