@@ -1,0 +1,84 @@
+import { useState } from 'preact/hooks'
+import { useSession } from '../api/api-context.js'
+import { navigate, type RoutePath, useRoute } from '../lib/router.js'
+import { ApiKeysPage } from '../pages/api-keys/api-keys-page.js'
+import { ChangePasswordForm } from '../pages/change-password-form.js'
+import { ModelsPage } from '../pages/models/models-page.js'
+import { UsersPage } from '../pages/users/users-page.js'
+import { Notice } from './alerts.js'
+import { Modal } from './modal.js'
+
+interface LayoutProps {
+  onLogOut: () => void
+  onUserChanged: () => void
+}
+
+function NavLink({ to, label, current }: { to: RoutePath; label: string; current: RoutePath }) {
+  return (
+    <a
+      href={to}
+      class="nav-link"
+      aria-current={current === to ? 'page' : undefined}
+      onClick={(e) => {
+        if (e.button === 0 && !e.metaKey && !e.ctrlKey && !e.shiftKey) {
+          e.preventDefault()
+          navigate(to)
+        }
+      }}
+    >
+      {label}
+    </a>
+  )
+}
+
+export function Layout({ onLogOut, onUserChanged }: LayoutProps) {
+  const { user } = useSession()
+  const route = useRoute()
+  const [changingPassword, setChangingPassword] = useState(false)
+  const [notice, setNotice] = useState<string | null>(null)
+  const page = route === '/users' && !user.is_admin ? '/api-keys' : route
+
+  return (
+    <div class="shell">
+      <header class="topbar">
+        <span class="brand">Keygate</span>
+        <div class="topbar-user">
+          <span class="muted">
+            {user.username}
+            {user.is_admin ? ' (admin)' : ''}
+          </span>
+          <button type="button" class="btn btn-quiet" onClick={() => setChangingPassword(true)}>
+            Change password
+          </button>
+          <button type="button" class="btn btn-quiet" onClick={onLogOut}>
+            Log out
+          </button>
+        </div>
+      </header>
+      <nav class="sidebar" aria-label="Main">
+        <p class="nav-section">Access Control</p>
+        <NavLink to="/api-keys" label="API Keys" current={page} />
+        {user.is_admin && <NavLink to="/users" label="Users" current={page} />}
+        <p class="nav-section">Resources</p>
+        <NavLink to="/models" label="Models" current={page} />
+      </nav>
+      <main class="content">
+        {notice !== null && <Notice onDismiss={() => setNotice(null)}>{notice}</Notice>}
+        {page === '/api-keys' && <ApiKeysPage />}
+        {page === '/models' && <ModelsPage />}
+        {page === '/users' && <UsersPage onSelfChanged={onUserChanged} />}
+      </main>
+      {changingPassword && (
+        <Modal title="Change password" onClose={() => setChangingPassword(false)}>
+          <ChangePasswordForm
+            onCancel={() => setChangingPassword(false)}
+            onDone={() => {
+              setChangingPassword(false)
+              setNotice('Your password has been changed.')
+            }}
+          />
+        </Modal>
+      )}
+    </div>
+  )
+}

@@ -1,0 +1,40 @@
+import type { Pagination } from '../api-types.js'
+
+interface PaginationProps {
+  pagination: Pagination
+  onPage: (page: number) => void
+  onPerPage: (perPage: number) => void
+}
+
+const PER_PAGE_OPTIONS = [10, 20, 50, 100]
+
+export function PaginationBar({ pagination, onPage, onPerPage }: PaginationProps) {
+  const { page, perPage, total, totalPage } = pagination
+  const pages = Math.max(1, totalPage)
+  return (
+    <nav class="pagination" aria-label="Pagination">
+      <span class="muted">
+        {total} {total === 1 ? 'item' : 'items'}
+      </span>
+      <label class="inline-label">
+        Rows per page
+        <select value={String(perPage)} onChange={(e) => onPerPage(Number(e.currentTarget.value))}>
+          {PER_PAGE_OPTIONS.map((n) => (
+            <option key={n} value={String(n)}>
+              {n}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="button" class="btn" disabled={page <= 1} onClick={() => onPage(page - 1)}>
+        Previous
+      </button>
+      <span aria-live="polite">
+        Page {Math.min(page, pages)} of {pages}
+      </span>
+      <button type="button" class="btn" disabled={page >= pages} onClick={() => onPage(page + 1)}>
+        Next
+      </button>
+    </nav>
+  )
+}

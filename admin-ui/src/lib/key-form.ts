@@ -1,0 +1,203 @@
+import type { ApiKey, CreateApiKeyBody, Scope, UpdateApiKeyBody } from '../api-types.js'
+import { type ExpiryChoice, extensionBase, resolveExpiry, toExpiresInSeconds } from './expiry.js'
+
+/** The Access Permissions section, shared by Add and Edit. */
+export interface PermissionsState {
+  platformManagement: boolean
+  modelAccess: boolean
+  modelMode: 'all' | 'allowed'
+  allowedModels: string[]
+}
+
+export interface AddKeyForm {
+  name: string
+  description: string
+  expiry: ExpiryChoice
+  customDate: string
+  type: 'auto' | 'custom'
+  customKey: string
+  permissions: PermissionsState
+}
+
+export interface EditKeyForm {
+  description: string
+  /** 'keep' leaves the expiry alone; a preset extends it from extensionBase(). */
+  expiry: ExpiryChoice | 'keep'
+  customDate: string
+  isActive: boolean
+  permissions: PermissionsState
+}
+
+export type FieldErrors = Partial<Record<'name' | 'customKey' | 'expiry' | 'allowedModels', string>>
+
+/** The API's limits (gateway/src/keys/key-input.ts). */
+export const NAME_MAX_LENGTH = 128
+export const DESCRIPTION_MAX_LENGTH = 2048
+const CUSTOM_KEY_MIN = 16
+const CUSTOM_KEY_MAX = 256
+const CUSTOM_KEY_MIN_DISTINCT = 8
+
+export function emptyAddForm(): AddKeyForm {
+  return {
+    name: '',
+    description: '',
+    expiry: 'never',
+    customDate: '',
+    type: 'auto',
+    customKey: '',
+    permissions: {
+      platformManagement: false,
+      modelAccess: true,
+      modelMode: 'all',
+      allowedModels: [],
+    },
+  }
+}
+
+export function editFormFor(key: ApiKey): EditKeyForm {
+  return {
+    description: key.description,
+    expiry: 'keep',
+    customDate: '',
+    isActive: key.is_active,
+    permissions: {
+      platformManagement: key.scope.includes('management'),
+      modelAccess: key.scope.includes('inference'),
+      modelMode: key.allowed_model_names.length > 0 ? 'allowed' : 'all',
+      allowedModels: [...key.allowed_model_names],
+    },
+  }
+}
+
+/** True when every character is the previous one plus the same step (abcd…, 9876…). */
+function isEvenRun(value: string): boolean {
+  const step = value.charCodeAt(1) - value.charCodeAt(0)
+  for (let i = 2; i < value.length; i++) {
+    if (value.charCodeAt(i) - value.charCodeAt(i - 1) !== step) {
+      return false
+    }
+  }
+  return true
+}
+
+/**
+ * The API's rule for a custom key, with its messages (gateway/src/keys/api-key.ts checkCustomKey; a unit test
+ * compares the two): 16-256 printable ASCII characters without spaces, not easy to guess.
+ */
+export function validateCustomKey(value: string): string | null {
+  if (value === '') {
+    return 'Enter the key value.'
+  }
+  if (value.length < CUSTOM_KEY_MIN) {
+    return `A custom key must be at least ${CUSTOM_KEY_MIN} characters long.`
+  }
+  if (value.length > CUSTOM_KEY_MAX) {
+    return `A custom key must be at most ${CUSTOM_KEY_MAX} characters long.`
+  }
+  if (!/^[\x21-\x7e]+$/.test(value)) {
+    return 'A custom key may contain only printable ASCII characters, without spaces or control characters.'
+  }
+  const distinct = new Set(value).size
+  if (distinct === 1) {
+    return 'A custom key must not be a single repeated character.'
+  }
+  if (distinct < CUSTOM_KEY_MIN_DISTINCT) {
+    return `A custom key must contain at least ${CUSTOM_KEY_MIN_DISTINCT} different characters; this one has ${distinct}.`
+  }
+  if (isEvenRun(value)) {
+    return 'A custom key must not be a simple sequence like "abcdefgh…" or "12345678…".'
+  }
+  return null
+}
+
+/** True when the key would get neither permission: allowed, but the form says so. */
+export function hasNoAccess(p: PermissionsState): boolean {
+  return !p.platformManagement && !p.modelAccess
+}
+
+function scopeOf(p: PermissionsState): Scope[] {
+  const scope: Scope[] = []
+  if (p.platformManagement) {
+    scope.push('management')
+  }
+  if (p.modelAccess) {
+    scope.push('inference')
+  }
+  return scope
+}
+
+/** An empty allowlist means "all models" to the API, so Allowed models with none picked is refused here. */
+function allowedModelsOf(p: PermissionsState): string[] {
+  return p.modelAccess && p.modelMode === 'allowed' ? [...p.allowedModels] : []
+}
+
+function validatePermissions(p: PermissionsState, errors: FieldErrors): void {
+  if (p.modelAccess && p.modelMode === 'allowed' && p.allowedModels.length === 0) {
+    errors.allowedModels = 'Select at least one model, or choose All models.'
+  }
+}
+
+export type Built<T> = { ok: true; body: T } | { ok: false; errors: FieldErrors }
+
+export function buildCreateBody(form: AddKeyForm, now: Date): Built<CreateApiKeyBody> {
+  const errors: FieldErrors = {}
+  const name = form.name.trim()
+  if (name === '') {
+    errors.name = 'Enter a name.'
+  } else if (name.length > NAME_MAX_LENGTH) {
+    errors.name = `The name must be at most ${NAME_MAX_LENGTH} characters long.`
+  }
+  if (form.type === 'custom') {
+    const problem = validateCustomKey(form.customKey)
+    if (problem !== null) {
+      errors.customKey = problem
+    }
+  }
+  const expiry = resolveExpiry(form.expiry, now, form.customDate, now)
+  if (!expiry.ok) {
+    errors.expiry = expiry.message
+  }
+  validatePermissions(form.permissions, errors)
+  if (!expiry.ok || Object.keys(errors).length > 0) {
+    return { ok: false, errors }
+  }
+  const body: CreateApiKeyBody = {
+    name,
+    description: form.description.trim(),
+    expires_in: toExpiresInSeconds(expiry.expiresAt, now),
+    scope: scopeOf(form.permissions),
+    allowed_model_names: allowedModelsOf(form.permissions),
+  }
+  if (form.type === 'custom') {
+    body.custom = form.customKey
+  }
+  return { ok: true, body }
+}
+
+export function buildUpdateBody(
+  form: EditKeyForm,
+  key: ApiKey,
+  now: Date,
+): Built<UpdateApiKeyBody> {
+  const errors: FieldErrors = {}
+  validatePermissions(form.permissions, errors)
+  const body: UpdateApiKeyBody = {
+    description: form.description.trim(),
+    scope: scopeOf(form.permissions),
+    allowed_model_names: allowedModelsOf(form.permissions),
+    is_active: form.isActive,
+  }
+  if (form.expiry !== 'keep') {
+    const base = extensionBase(key.expires_at, now)
+    const expiry = resolveExpiry(form.expiry, base, form.customDate, now)
+    if (expiry.ok) {
+      body.expires_at = expiry.expiresAt === null ? null : expiry.expiresAt.toISOString()
+    } else {
+      errors.expiry = expiry.message
+    }
+  }
+  if (Object.keys(errors).length > 0) {
+    return { ok: false, errors }
+  }
+  return { ok: true, body }
+}

@@ -1,0 +1,125 @@
+import type { AccessPolicy, AdminModel, Backend, CreateModelBody } from '../api-types.js'
+
+/** The model editor's state; instance api keys are write-only (blank keeps the stored one). */
+export interface InstanceForm {
+  url: string
+  weight: string
+  worker: string
+  apiKey: string
+  hasApiKey: boolean
+}
+
+export interface ModelForm {
+  name: string
+  description: string
+  backend: Backend
+  upstreamModelName: string
+  accessPolicy: AccessPolicy
+  allowedUserIds: number[]
+  instances: InstanceForm[]
+}
+
+export type ModelFormErrors = Record<string, string>
+
+/** The API's rule for a model name (gateway/src/models/models-file.ts MODEL_NAME). */
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/@-]*$/
+
+export function emptyInstance(): InstanceForm {
+  return { url: '', weight: '1', worker: '', apiKey: '', hasApiKey: false }
+}
+
+export function emptyModelForm(): ModelForm {
+  return {
+    name: '',
+    description: '',
+    backend: 'vllm',
+    upstreamModelName: '',
+    accessPolicy: 'authed',
+    allowedUserIds: [],
+    instances: [emptyInstance()],
+  }
+}
+
+export function modelFormFor(m: AdminModel): ModelForm {
+  return {
+    name: m.name,
+    description: m.description,
+    backend: m.backend,
+    upstreamModelName: m.upstream_model_name ?? '',
+    accessPolicy: m.access_policy,
+    allowedUserIds: [...m.allowed_user_ids],
+    instances: m.instances.map((i) => ({
+      url: i.url,
+      weight: String(i.weight),
+      worker: i.worker,
+      apiKey: '',
+      hasApiKey: i.has_api_key,
+    })),
+  }
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value)
+    return (
+      (url.protocol === 'http:' || url.protocol === 'https:') &&
+      url.search === '' &&
+      url.hash === ''
+    )
+  } catch {
+    return false
+  }
+}
+
+function checkInstance(inst: InstanceForm, index: number, errors: ModelFormErrors): void {
+  if (!isHttpUrl(inst.url.trim())) {
+    errors[`instances.${index}.url`] = 'Enter the engine base URL, e.g. http://10.0.3.7:8000.'
+  }
+  const weight = Number(inst.weight)
+  if (!Number.isInteger(weight) || weight < 1 || weight > 1000) {
+    errors[`instances.${index}.weight`] = 'The weight is a whole number from 1 to 1000.'
+  }
+}
+
+export type BuiltModel =
+  | { ok: true; body: CreateModelBody }
+  | { ok: false; errors: ModelFormErrors }
+
+/** The body for POST, and for PUT (the same fields; instances and user grants replace the stored lists). */
+export function buildModelBody(form: ModelForm): BuiltModel {
+  const errors: ModelFormErrors = {}
+  const name = form.name.trim()
+  if (name === '' || name.length > 128 || !MODEL_NAME.test(name)) {
+    errors.name =
+      'The name is 1 to 128 letters, digits or . _ : / @ -, starting with a letter or digit.'
+  }
+  const urls = form.instances.map((i) => i.url.trim().replace(/\/+$/, ''))
+  for (const [index, inst] of form.instances.entries()) {
+    checkInstance(inst, index, errors)
+  }
+  if (new Set(urls).size !== urls.length) {
+    errors.instances = 'Each instance URL may appear only once.'
+  }
+  if (Object.keys(errors).length > 0) {
+    return { ok: false, errors }
+  }
+  const upstream = form.upstreamModelName.trim()
+  return {
+    ok: true,
+    body: {
+      name,
+      description: form.description.trim(),
+      backend: form.backend,
+      upstream_model_name: upstream === '' ? null : upstream,
+      access_policy: form.accessPolicy,
+      allowed_user_ids: form.accessPolicy === 'allowed_users' ? [...form.allowedUserIds] : [],
+      instances: form.instances.map((inst, index) => ({
+        url: urls[index] ?? inst.url,
+        weight: Number(inst.weight),
+        worker: inst.worker.trim(),
+        // Omitted: the gateway keeps the stored key of the instance with this URL.
+        ...(inst.apiKey === '' ? {} : { api_key: inst.apiKey }),
+      })),
+    },
+  }
+}

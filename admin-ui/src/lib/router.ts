@@ -1,0 +1,33 @@
+import { useEffect, useState } from 'preact/hooks'
+
+export type RoutePath = '/api-keys' | '/models' | '/users'
+
+const ROUTES: readonly RoutePath[] = ['/api-keys', '/models', '/users']
+const NAVIGATE_EVENT = 'keygate:navigate'
+
+function currentRoute(): RoutePath {
+  const path = window.location.pathname.replace(/\/+$/, '')
+  return ROUTES.find((r) => r === path) ?? '/api-keys'
+}
+
+/** History-API routing; the gateway answers index.html for these paths (routes/ui.ts). */
+export function navigate(path: RoutePath): void {
+  if (window.location.pathname !== path) {
+    window.history.pushState(null, '', path)
+  }
+  window.dispatchEvent(new Event(NAVIGATE_EVENT))
+}
+
+export function useRoute(): RoutePath {
+  const [route, setRoute] = useState(currentRoute)
+  useEffect(() => {
+    const update = () => setRoute(currentRoute())
+    window.addEventListener('popstate', update)
+    window.addEventListener(NAVIGATE_EVENT, update)
+    return () => {
+      window.removeEventListener('popstate', update)
+      window.removeEventListener(NAVIGATE_EVENT, update)
+    }
+  }, [])
+  return route
+}

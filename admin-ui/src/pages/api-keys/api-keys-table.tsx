@@ -1,0 +1,125 @@
+import type { ApiKey } from '../../api-types.js'
+import { SortHeader } from '../../components/sort-header.js'
+import { isExpired } from '../../lib/expiry.js'
+import { formatDate, formatDateTime, permissionLines } from '../../lib/format.js'
+
+interface ApiKeysTableProps {
+  keys: ApiKey[]
+  showCreator: boolean
+  sortBy: string
+  onSort: (sortBy: string) => void
+  selected: ReadonlySet<number>
+  onSelect: (ids: number[], on: boolean) => void
+  onEdit: (key: ApiKey) => void
+  onDelete: (key: ApiKey) => void
+}
+
+function ExpirationCell({ apiKey, now }: { apiKey: ApiKey; now: Date }) {
+  if (apiKey.expires_at === null) {
+    return <td>Never</td>
+  }
+  const expired = isExpired(apiKey.expires_at, now)
+  return (
+    <td>
+      {formatDate(apiKey.expires_at)}
+      {expired && <span class="badge badge-danger">Expired</span>}
+    </td>
+  )
+}
+
+export function ApiKeysTable(props: ApiKeysTableProps) {
+  const { keys, showCreator, sortBy, onSort, selected, onSelect, onEdit, onDelete } = props
+  const now = new Date()
+  const allSelected = keys.length > 0 && keys.every((k) => selected.has(k.id))
+  return (
+    <div class="table-wrap">
+      <table class="table">
+        <thead>
+          <tr>
+            <th scope="col" class="col-check">
+              <input
+                type="checkbox"
+                aria-label="Select all keys on this page"
+                checked={allSelected}
+                disabled={keys.length === 0}
+                onChange={(e) =>
+                  onSelect(
+                    keys.map((k) => k.id),
+                    e.currentTarget.checked,
+                  )
+                }
+              />
+            </th>
+            <SortHeader label="Name" field="name" textField sortBy={sortBy} onSort={onSort} />
+            <th scope="col">Key</th>
+            {showCreator && <th scope="col">Creator</th>}
+            <th scope="col">Permissions</th>
+            <SortHeader label="Expiration" field="expires_at" sortBy={sortBy} onSort={onSort} />
+            <th scope="col">Status</th>
+            <SortHeader label="Last used" field="last_used_at" sortBy={sortBy} onSort={onSort} />
+            <SortHeader label="Created" field="created_at" sortBy={sortBy} onSort={onSort} />
+            <th scope="col">Operations</th>
+          </tr>
+        </thead>
+        <tbody>
+          {keys.length === 0 && (
+            <tr>
+              <td colSpan={showCreator ? 10 : 9} class="empty">
+                No API keys found.
+              </td>
+            </tr>
+          )}
+          {keys.map((key) => (
+            <tr key={key.id} class={isExpired(key.expires_at, now) ? 'row-expired' : undefined}>
+              <td class="col-check">
+                <input
+                  type="checkbox"
+                  aria-label={`Select ${key.name}`}
+                  checked={selected.has(key.id)}
+                  onChange={(e) => onSelect([key.id], e.currentTarget.checked)}
+                />
+              </td>
+              <th scope="row" class="cell-name">
+                {key.name}
+                {key.description !== '' && <span class="cell-sub">{key.description}</span>}
+              </th>
+              <td>
+                <code>{key.masked_value}</code>
+              </td>
+              {showCreator && <td>{key.user_name}</td>}
+              <td>
+                {permissionLines(key).map((line) => (
+                  <span key={line} class="cell-line">
+                    {line}
+                  </span>
+                ))}
+              </td>
+              <ExpirationCell apiKey={key} now={now} />
+              <td>
+                {key.is_active ? (
+                  <span class="badge badge-ok">Active</span>
+                ) : (
+                  <span class="badge badge-muted">Disabled</span>
+                )}
+              </td>
+              <td>{formatDateTime(key.last_used_at, 'Never')}</td>
+              <td>{formatDate(key.created_at)}</td>
+              <td class="cell-actions">
+                <button type="button" class="btn btn-small" onClick={() => onEdit(key)}>
+                  Edit
+                </button>
+                <button
+                  type="button"
+                  class="btn btn-small btn-danger-quiet"
+                  onClick={() => onDelete(key)}
+                >
+                  Delete
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  )
+}

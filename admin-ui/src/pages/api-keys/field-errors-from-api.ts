@@ -1,0 +1,24 @@
+import { ApiError, errorMessage } from '../../api/api-client.js'
+import type { FieldErrors } from '../../lib/key-form.js'
+
+const PARAM_TO_FIELD: Record<string, keyof FieldErrors> = {
+  name: 'name',
+  custom: 'customKey',
+  expires_in: 'expiry',
+  expires_at: 'expiry',
+  allowed_model_names: 'allowedModels',
+}
+
+/** Puts an API refusal (409 duplicate name, 422 weak custom key…) next to the field it names, if any. */
+export function placeApiError(err: unknown): { fields: FieldErrors; general: string } {
+  if (err instanceof ApiError && err.param !== null) {
+    const field = PARAM_TO_FIELD[err.param.split('.')[0] ?? '']
+    if (field !== undefined) {
+      return { fields: { [field]: err.message }, general: '' }
+    }
+  }
+  if (err instanceof ApiError && err.code === 'conflict' && err.param === null) {
+    return { fields: { name: err.message }, general: '' }
+  }
+  return { fields: {}, general: errorMessage(err) }
+}

@@ -1,0 +1,59 @@
+import { useState } from 'preact/hooks'
+import type { ApiKey } from '../../api-types.js'
+import { SnippetView } from './snippet-view.js'
+
+interface TryItPanelProps {
+  keys: ApiKey[]
+  modelNames: string[]
+}
+
+/** Snippets for a listed key; the key is masked because the full value was shown only once, at creation. */
+export function TryItPanel({ keys, modelNames }: TryItPanelProps) {
+  const usable = keys.filter((k) => k.scope.includes('inference'))
+  const [keyId, setKeyId] = useState<number | null>(null)
+  const [model, setModel] = useState<string | null>(null)
+  const key = usable.find((k) => k.id === keyId) ?? usable[0]
+  const models = key && key.allowed_model_names.length > 0 ? key.allowed_model_names : modelNames
+  const chosenModel = model !== null && models.includes(model) ? model : (models[0] ?? 'your-model')
+
+  return (
+    <section class="card try-it" aria-labelledby="try-it-title">
+      <h3 id="try-it-title">Try it</h3>
+      {key === undefined ? (
+        <p class="muted">Create a key with Model Access to see how to call a model with it.</p>
+      ) : (
+        <>
+          <div class="field-row">
+            <label class="field">
+              <span>API key</span>
+              <select
+                value={String(key.id)}
+                onChange={(e) => setKeyId(Number(e.currentTarget.value))}
+              >
+                {usable.map((k) => (
+                  <option key={k.id} value={String(k.id)}>
+                    {k.name} ({k.masked_value})
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label class="field">
+              <span>Model</span>
+              <select value={chosenModel} onChange={(e) => setModel(e.currentTarget.value)}>
+                {models.map((name) => (
+                  <option key={name} value={name}>
+                    {name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </div>
+          <p class="hint">
+            The key is masked: replace it with the full value you copied when the key was created.
+          </p>
+          <SnippetView keyText={key.masked_value} model={chosenModel} />
+        </>
+      )}
+    </section>
+  )
+}

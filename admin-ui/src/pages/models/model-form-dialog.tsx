@@ -1,0 +1,159 @@
+import { useEffect, useState } from 'preact/hooks'
+import { ApiError, errorMessage, fetchAllPages } from '../../api/api-client.js'
+import { useSession } from '../../api/api-context.js'
+import type { AccessPolicy, AdminModel, Backend, User } from '../../api-types.js'
+import { ErrorMessage, FieldError } from '../../components/alerts.js'
+import { Modal } from '../../components/modal.js'
+import { BACKEND_LABELS } from '../../lib/format.js'
+import {
+  buildModelBody,
+  emptyModelForm,
+  type ModelForm,
+  type ModelFormErrors,
+  modelFormFor,
+} from '../../lib/model-form.js'
+import { InstancesFields } from './instances-fields.js'
+
+interface ModelFormDialogProps {
+  /** Absent: add a model. */
+  model?: AdminModel
+  onClose: () => void
+  onSaved: (model: AdminModel) => void
+}
+
+export function ModelFormDialog({ model, onClose, onSaved }: ModelFormDialogProps) {
+  const { api } = useSession()
+  const [form, setForm] = useState<ModelForm>(() =>
+    model ? modelFormFor(model) : emptyModelForm(),
+  )
+  const [errors, setErrors] = useState<ModelFormErrors>({})
+  const [general, setGeneral] = useState('')
+  const [busy, setBusy] = useState(false)
+  const [users, setUsers] = useState<User[]>([])
+  const set = (patch: Partial<ModelForm>) => setForm((f) => ({ ...f, ...patch }))
+
+  useEffect(() => {
+    fetchAllPages<User>(api, '/v2/users')
+      .then(setUsers)
+      .catch(() => setUsers([]))
+  }, [api])
+
+  async function submit(event: Event) {
+    event.preventDefault()
+    const built = buildModelBody(form)
+    if (!built.ok) {
+      setErrors(built.errors)
+      return
+    }
+    setErrors({})
+    setGeneral('')
+    setBusy(true)
+    try {
+      const saved = model
+        ? await api.put<AdminModel>(`/v2/models/${model.id}`, built.body)
+        : await api.post<AdminModel>('/v2/models', built.body)
+      onSaved(saved)
+    } catch (err) {
+      if (err instanceof ApiError && err.param === 'name') {
+        setErrors({ name: err.message })
+      } else {
+        setGeneral(errorMessage(err))
+      }
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  return (
+    <Modal title={model ? `Edit model “${model.name}”` : 'Add model'} onClose={onClose} size="wide">
+      <form onSubmit={submit} noValidate>
+        <ErrorMessage>{general}</ErrorMessage>
+        <div class="field-row">
+          <label class="field grow">
+            <span>Name</span>
+            <input
+              value={form.name}
+              aria-invalid={errors.name !== undefined}
+              onInput={(e) => set({ name: e.currentTarget.value })}
+            />
+          </label>
+          <label class="field">
+            <span>Backend</span>
+            <select
+              value={form.backend}
+              onChange={(e) => set({ backend: e.currentTarget.value as Backend })}
+            >
+              {(Object.keys(BACKEND_LABELS) as Backend[]).map((b) => (
+                <option key={b} value={b}>
+                  {BACKEND_LABELS[b]}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
+        <FieldError id="model-name-error" message={errors.name} />
+        <label class="field">
+          <span>Description</span>
+          <input
+            value={form.description}
+            onInput={(e) => set({ description: e.currentTarget.value })}
+          />
+        </label>
+        <div class="field-row">
+          <label class="field grow">
+            <span>Upstream model name</span>
+            <input
+              value={form.upstreamModelName}
+              placeholder="Same as the name"
+              onInput={(e) => set({ upstreamModelName: e.currentTarget.value })}
+            />
+          </label>
+          <label class="field">
+            <span>Access policy</span>
+            <select
+              value={form.accessPolicy}
+              onChange={(e) => set({ accessPolicy: e.currentTarget.value as AccessPolicy })}
+            >
+              <option value="authed">All users</option>
+              <option value="allowed_users">Allowed users</option>
+            </select>
+          </label>
+        </div>
+        {form.accessPolicy === 'allowed_users' && (
+          <fieldset class="model-picker">
+            <legend>Users with access</legend>
+            {users.map((u) => (
+              <label key={u.id} class="check">
+                <input
+                  type="checkbox"
+                  checked={form.allowedUserIds.includes(u.id)}
+                  onChange={(e) =>
+                    set({
+                      allowedUserIds: e.currentTarget.checked
+                        ? [...form.allowedUserIds, u.id]
+                        : form.allowedUserIds.filter((id) => id !== u.id),
+                    })
+                  }
+                />
+                {u.username}
+              </label>
+            ))}
+          </fieldset>
+        )}
+        <InstancesFields
+          instances={form.instances}
+          errors={errors}
+          onChange={(instances) => set({ instances })}
+        />
+        <div class="form-actions">
+          <button type="button" class="btn" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" class="btn btn-primary" disabled={busy}>
+            Save
+          </button>
+        </div>
+      </form>
+    </Modal>
+  )
+}
