@@ -3,7 +3,7 @@
 // gateway (Portkey 1.15.2, bench/peer) and through Keygate, in one run on one machine. See bench/README.md.
 //
 //   node bench/run.mjs --quick | --full  [--only 1,3] [--targets direct,bare,keygate] [--no-build] [--no-write]
-//                                        [--profile]   (Keygate runs with --cpu-prof; profiles land in the work dir)
+//                                        [--no-pin] [--profile]   (Keygate runs with --cpu-prof; profiles land in the work dir)
 import { mkdirSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -39,6 +39,7 @@ const { values } = parseArgs({
     'no-build': { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    'no-pin': { type: 'boolean', default: false },
   },
 })
 const full = values.full
@@ -73,8 +74,9 @@ const ctx = {
 }
 const info = machineInfo()
 const command = `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim()
-const layout =
-  'core 0: fake engine + load generator (wrk / stream client); core 1: the gateway under test (taskset); Postgres and the orchestrator unpinned'
+const layout = values['no-pin']
+  ? 'no pinning (--no-pin): the scheduler places engine, load generator and gateway'
+  : 'core 0: fake engine + load generator (wrk / stream client); core 1: the gateway under test (taskset); Postgres and the orchestrator unpinned'
 const sections = [runHeader({ mode, command, started, info, layout })]
 log(`work dir ${workDir}; CPU ${info.cpu} ×${info.cores}; load ${info.loadavg}`)
 

@@ -8,8 +8,11 @@ import postgres from 'postgres'
 import { runToEnd, startProc, stopProc, waitReady } from './procs.mjs'
 
 export const ROOT = resolve(fileURLToPath(import.meta.url), '../../..')
-export const CPU_LOAD = 0
-export const CPU_GATEWAY = 1
+// `--no-pin` (read here so every module sees one answer) leaves placement to the scheduler, which is kinder when
+// other work shares the machine.
+const PIN = !process.argv.includes('--no-pin')
+export const CPU_LOAD = PIN ? 0 : undefined
+export const CPU_GATEWAY = PIN ? 1 : undefined
 export const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://root@127.0.0.1:5432/postgres'
 export const BOOTSTRAP_PASSWORD = 'bench-admin-password-0123456789'
 
