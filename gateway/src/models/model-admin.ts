@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import { recordChange } from '../changes/change-feed.js'
 import type { AccessPolicy, Backend, Tables } from '../db/tables.js'
+import { insertModelAudit } from './model-audit.js'
 import {
   type DesiredInstance,
   deleteModel,
@@ -8,7 +9,6 @@ import {
   findModelById,
   findModelByName,
   insertModel,
-  insertModelAudit,
   syncGrants,
   syncInstances,
   updateModel,
