@@ -1,0 +1,199 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { hashKey } from '../../src/keys/key-hash.js'
+import { seedKey, seedUser } from '../support/seed.js'
+import { startGateway, type TestGateway } from '../support/test-app.js'
+import { createTestDatabase, dbTargets, type TestDatabase } from '../support/test-db.js'
+
+/**
+ * DESIGN §4: a change made through one replica is in force on every other within 1 s (LISTEN/NOTIFY), and the
+ * KEYGATE_KEY_REFRESH_MS safety refresh catches a change whose notification was lost. Two real gateways share one
+ * database; B's refresh is 10 minutes, so only NOTIFY can explain B seeing a change within a second. On Postgres the
+ * replicas use separate connection pools; on PGlite they share the in-process instance (its NOTIFY is in-process),
+ * which also keeps this file meaningful on a machine without Postgres.
+ */
+const POLL_MS = 20
+const PROPAGATION_BUDGET_MS = 1_000
+
+async function within(
+  budgetMs: number,
+  what: string,
+  check: () => Promise<boolean>,
+): Promise<void> {
+  const deadline = Date.now() + budgetMs
+  for (;;) {
+    if (await check()) {
+      return
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${what}: not seen within ${budgetMs} ms`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+  }
+}
+
+async function status(gw: TestGateway, key: string, path = '/v2/api-keys'): Promise<number> {
+  const res = await fetch(`${gw.url}${path}`, { headers: { authorization: `Bearer ${key}` } })
+  await res.arrayBuffer()
+  return res.status
+}
+
+async function call(gw: TestGateway, key: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${gw.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const text = await res.text()
+  return {
+    status: res.status,
+    json: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown>,
+  }
+}
+
+describe.each(dbTargets())('key propagation across replicas on %s', (target) => {
+  let testDb: TestDatabase
+  let a: TestGateway
+  let b: TestGateway
+  let admin: { id: number; key: string }
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase(target)
+    const slow = { env: { KEYGATE_KEY_REFRESH_MS: '600000' } }
+    a = await startGateway(testDb, slow)
+    b = await startGateway(testDb, slow)
+    const user = await seedUser(a.database.db, { isAdmin: true })
+    const key = await seedKey(a.database.db, {
+      userId: user.id,
+      scope: ['management', 'inference'],
+    })
+    admin = { id: user.id, key: key.value }
+    await a.deps.changes.catchUp()
+    await b.deps.changes.catchUp()
+  })
+  afterAll(async () => {
+    await a?.close()
+    await b?.close()
+    await testDb?.drop()
+  })
+
+  /** A management key made through A and already cached by B. */
+  async function keyCachedOnB(body: Record<string, unknown> = {}) {
+    const res = await call(a, admin.key, 'POST', '/v2/api-keys', {
+      name: `k-${Math.random()}`,
+      scope: ['management', 'inference'],
+      ...body,
+    })
+    expect(res.status).toBe(201)
+    const value = res.json.value as string
+    expect(await status(b, value)).toBe(200)
+    return { id: res.json.id as number, value }
+  }
+
+  it('rejects on B within 1 s a key deleted through A', async () => {
+    const key = await keyCachedOnB()
+    expect((await call(a, admin.key, 'DELETE', `/v2/api-keys/${key.id}`)).status).toBe(204)
+    expect(await status(a, key.value)).toBe(401)
+    await within(
+      PROPAGATION_BUDGET_MS,
+      'delete on B',
+      async () => (await status(b, key.value)) === 401,
+    )
+  })
+
+  it('rejects on B within 1 s a key disabled through A', async () => {
+    const key = await keyCachedOnB()
+    await call(a, admin.key, 'PUT', `/v2/api-keys/${key.id}`, { is_active: false })
+    await within(
+      PROPAGATION_BUDGET_MS,
+      'disable on B',
+      async () => (await status(b, key.value)) === 401,
+    )
+  })
+
+  it('applies on B within 1 s a scope edit made through A', async () => {
+    const key = await keyCachedOnB()
+    await call(a, admin.key, 'PUT', `/v2/api-keys/${key.id}`, { scope: ['inference'] })
+    await within(
+      PROPAGATION_BUDGET_MS,
+      'scope on B',
+      async () => (await status(b, key.value)) === 403,
+    )
+  })
+
+  it('applies on B within 1 s an allowlist edit made through A', async () => {
+    const key = await keyCachedOnB({ allowed_model_names: ['old-model'] })
+    await call(a, admin.key, 'PUT', `/v2/api-keys/${key.id}`, {
+      allowed_model_names: ['new-model'],
+    })
+    await within(PROPAGATION_BUDGET_MS, 'allowlist on B', async () => {
+      const result = await b.deps.keys.verify(key.value)
+      return result.ok && [...(result.principal.allowedModelNames ?? [])].join() === 'new-model'
+    })
+  })
+
+  it('applies on B within 1 s an expiry moved into the past through A', async () => {
+    const key = await keyCachedOnB()
+    const past = new Date(Date.now() - 1000).toISOString()
+    await call(a, admin.key, 'PUT', `/v2/api-keys/${key.id}`, { expires_at: past })
+    await within(
+      PROPAGATION_BUDGET_MS,
+      'expiry on B',
+      async () => (await status(b, key.value)) === 401,
+    )
+  })
+
+  it('rejects on B within 1 s the keys of a user deactivated through A', async () => {
+    const user = await seedUser(a.database.db)
+    const key = await seedKey(a.database.db, { userId: user.id, scope: ['management'] })
+    await b.deps.changes.catchUp()
+    expect(await status(b, key.value)).toBe(200)
+    const res = await call(a, admin.key, 'PUT', `/v2/users/${user.id}`, { is_active: false })
+    expect(res.status).toBe(200)
+    await within(
+      PROPAGATION_BUDGET_MS,
+      'deactivation on B',
+      async () => (await status(b, key.value)) === 401,
+    )
+  })
+
+  it('accepts on B within 1 s a key created through A after B cached its value as unknown', async () => {
+    const value = `Late-Created-${Math.random().toString(36).slice(2)}-Xy9!`
+    expect(await status(b, value)).toBe(401)
+    const res = await call(a, admin.key, 'POST', '/v2/api-keys', {
+      name: 'late',
+      custom: value,
+      scope: ['management'],
+    })
+    expect(res.status).toBe(201)
+    await within(
+      PROPAGATION_BUDGET_MS,
+      'creation on B',
+      async () => (await status(b, value)) === 200,
+    )
+  })
+
+  it('catches a change whose notification was lost through the safety refresh alone', async () => {
+    const c = await startGateway(testDb, { env: { KEYGATE_KEY_REFRESH_MS: '200' } })
+    try {
+      const key = await keyCachedOnB()
+      expect(await status(c, key.value)).toBe(200)
+      // The change and its cache_events row, as recordChange writes them, but without the NOTIFY: a lost message.
+      await a.database.db.transaction().execute(async (tx) => {
+        await tx
+          .updateTable('api_keys')
+          .set({ is_active: false })
+          .where('id', '=', key.id)
+          .execute()
+        await tx
+          .insertInto('cache_events')
+          .values({ kind: 'key', target: hashKey(key.value) })
+          .execute()
+      })
+      await within(5_000, 'refresh on C', async () => (await status(c, key.value)) === 401)
+      // B refreshes every 10 minutes and got no notification: it still trusts its cached copy.
+      expect(await status(b, key.value)).toBe(200)
+    } finally {
+      await c.close()
+    }
+  })
+})
