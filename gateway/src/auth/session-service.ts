@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { timingSafeEqual } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Clock } from '../clock.js'
 import type { Tables } from '../db/tables.js'
@@ -6,6 +6,7 @@ import type { SessionCheck, SessionVerifier } from '../middleware/auth.js'
 import { findSessionUser, type SessionUser } from '../users/user-repository.js'
 import { ALL_SCOPES } from './principal.js'
 import {
+  passwordVersion,
   readSessionToken,
   SESSION_SECONDS,
   shouldRenew,
@@ -25,18 +26,15 @@ export interface SessionService extends SessionVerifier {
 
 /**
  * UI sessions (DESIGN §5). Each check reads the user, so a deactivated or deleted user's session is refused at once
- * and a demoted admin loses admin rights at once. The token's `pwv` is an HMAC of the password hash's md5: setting a
- * password (own change, admin reset, CLI reset) ends every older session, while other edits do not; without the
- * secret it reveals nothing about the hash.
+ * and a demoted admin loses admin rights at once. The token's `pwv` follows the password (the md5 of its hash, keyed
+ * by the secret): setting a password (own change, admin reset, CLI reset) ends every older session; other edits don't.
  */
 export function createSessionService(options: SessionServiceOptions): SessionService {
   const { db, secret, clock } = options
 
-  const passwordVersion = (user: SessionUser): string =>
-    createHmac('sha256', secret).update(user.password_stamp).digest('base64url').slice(0, 22)
-
+  const versionOf = (user: SessionUser): string => passwordVersion(secret, user.password_stamp)
   const sign = (user: SessionUser): Promise<string> =>
-    signSessionToken(secret, clock.now(), user.id, passwordVersion(user))
+    signSessionToken(secret, clock.now(), user.id, versionOf(user))
 
   return {
     async verify(token: string): Promise<SessionCheck | null> {
@@ -45,7 +43,7 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
         return null
       }
       const user = await findSessionUser(db, claims.userId)
-      if (user === undefined || !user.is_active || !sameText(claims.pwv, passwordVersion(user))) {
+      if (user === undefined || !user.is_active || !sameText(claims.pwv, versionOf(user))) {
         return null
       }
       return {

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto'
 import { errors, jwtVerify, SignJWT } from 'jose'
 import { z } from 'zod'
 
@@ -61,4 +62,12 @@ export async function readSessionToken(
 
 export function shouldRenew(claims: SessionClaims, nowMs: number): boolean {
   return claims.exp - nowMs / 1000 < RENEW_BELOW_SECONDS
+}
+
+/**
+ * The `pwv` claim: an HMAC (keyed by the session secret) of a stamp that changes whenever the password is set, so a
+ * new password ends older sessions. Without the secret it reveals nothing about the password hash.
+ */
+export function passwordVersion(secret: Uint8Array, passwordStamp: string): string {
+  return createHmac('sha256', secret).update(passwordStamp).digest('base64url').slice(0, 22)
 }
