@@ -121,3 +121,67 @@ describe('chart templates', () => {
     expect(configMapPart).toContain('"apiKeys" dict')
   })
 })
+
+/**
+ * Functions Helm knows: Go's template builtins, the Sprig functions and Helm's own. A short list of the real names
+ * (not all of Sprig), enough to catch a misspelt function such as `toJSON` or `nindnet` before Helm would.
+ */
+const KNOWN_FUNCTIONS = new Set([
+  // keywords and Go builtins
+  ...['if', 'else', 'range', 'with', 'define', 'block', 'end', 'template', 'break', 'continue'],
+  ...['and', 'or', 'not', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'len', 'index', 'slice', 'print'],
+  ...['printf', 'println', 'html', 'js', 'urlquery', 'call', 'true', 'false', 'nil'],
+  // Helm
+  ...['include', 'tpl', 'required', 'lookup', 'toYaml', 'fromYaml', 'fromYamlArray', 'toJson'],
+  ...['fromJson', 'toToml', 'fail'],
+  // Sprig
+  ...['default', 'empty', 'coalesce', 'ternary', 'list', 'dict', 'get', 'set', 'unset', 'hasKey'],
+  ...['keys', 'pick', 'omit', 'merge', 'mergeOverwrite', 'deepCopy', 'append', 'prepend', 'first'],
+  ...[
+    'last',
+    'has',
+    'uniq',
+    'without',
+    'compact',
+    'concat',
+    'quote',
+    'squote',
+    'trim',
+    'trimSuffix',
+  ],
+  ...['trimPrefix', 'trunc', 'upper', 'lower', 'replace', 'contains', 'hasPrefix', 'hasSuffix'],
+  ...['indent', 'nindent', 'toString', 'toStrings', 'int', 'int64', 'float64', 'atoi', 'kindIs'],
+  ...['kindOf', 'typeOf', 'typeIs', 'add', 'add1', 'sub', 'div', 'mod', 'mul', 'max', 'min'],
+  ...[
+    'b64enc',
+    'b64dec',
+    'sha256sum',
+    'randAlphaNum',
+    'toPrettyJson',
+    'toRawJson',
+    'join',
+    'split',
+  ],
+  ...['splitList', 'regexMatch', 'regexReplaceAll', 'semverCompare', 'until', 'untilStep', 'now'],
+])
+
+describe('chart template functions', () => {
+  it('are all functions Helm knows', () => {
+    const unknown = new Set<string>()
+    for (const { file, text } of templates) {
+      for (const action of actionsOf(text)) {
+        if (action.startsWith('/*')) {
+          continue
+        }
+        const code = action.replace(/"(?:[^"\\]|\\.)*"/g, '""')
+        for (const m of code.matchAll(/(?<![\w.$"])([A-Za-z][A-Za-z0-9]*)\b/g)) {
+          const name = m[1] ?? ''
+          if (!KNOWN_FUNCTIONS.has(name)) {
+            unknown.add(`${file}: ${name}`)
+          }
+        }
+      }
+    }
+    expect([...unknown]).toEqual([])
+  })
+})
