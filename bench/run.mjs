@@ -3,7 +3,7 @@
 // gateway (Portkey 1.15.2, bench/peer) and through Keygate, in one run on one machine. See bench/README.md.
 //
 //   node bench/run.mjs --quick | --full  [--only 1,3] [--targets direct,bare,keygate] [--no-build] [--no-write]
-//                                        [--no-pin] [--profile]   (Keygate runs with --cpu-prof; profiles land in the work dir)
+//                                        [--no-pin|--pin] [--profile]   (Keygate runs with --cpu-prof; profiles land in the work dir)
 import { mkdirSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -15,6 +15,7 @@ import {
   createKey,
   dropDatabase,
   probe,
+  PIN,
   ROOT,
   startBare,
   startEngine,
@@ -40,6 +41,7 @@ const { values } = parseArgs({
     'no-write': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     'no-pin': { type: 'boolean', default: false },
+    pin: { type: 'boolean', default: false },
   },
 })
 const full = values.full
@@ -74,8 +76,8 @@ const ctx = {
 }
 const info = machineInfo()
 const command = `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim()
-const layout = values['no-pin']
-  ? 'no pinning (--no-pin): the scheduler places engine, load generator and gateway'
+const layout = !PIN
+  ? 'no pinning (--no-pin, or the load average at start exceeded the core count): the scheduler places engine, load generator and gateway'
   : 'core 0: fake engine + load generator (wrk / stream client); core 1: the gateway under test (taskset); Postgres and the orchestrator unpinned'
 const sections = [runHeader({ mode, command, started, info, layout })]
 log(`work dir ${workDir}; CPU ${info.cpu} ×${info.cores}; load ${info.loadavg}`)
@@ -90,7 +92,9 @@ try {
     await buildGateway(ctx)
   }
   ctx.modelsFile = writeModelsFile(workDir)
-  procs.push(await startEngine(ctx))
+  const engine = await startEngine(ctx)
+  procs.push(engine)
+  ctx.stack.pids.direct = engine.child.pid
   const unavailable = []
   for (const t of wantTargets) {
     try {

@@ -89,6 +89,13 @@ export function memoryOf(pid) {
   return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 }
 }
 
+/** CPU time (user + system) a process has used so far, in ms (clock ticks of 10 ms). */
+export function cpuMsOf(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  // utime and stime are fields 14 and 15 of the line, 12 and 13 after "pid (comm) "
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
+}
+
 /** Runs a command to completion and returns its stdout; rejects on a non-zero exit or after `timeoutMs`. */
 export function runToEnd(cmd, args, { env = {}, cwd, timeoutMs = 120_000, cpu } = {}) {
   const useTaskset = cpu !== undefined && cpu !== null

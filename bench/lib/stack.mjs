@@ -1,16 +1,19 @@
 // The processes of one benchmark run and how to address each target. Layout on the 2 cores: core 0 runs the fake
 // engine and the load generator, core 1 runs the gateway under test (bare proxy, peer or Keygate: only one is
 // loaded at a time). The orchestrator and Postgres are not pinned; they are idle while load runs.
-import { existsSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpus } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import postgres from 'postgres'
 import { runToEnd, startProc, stopProc, waitReady } from './procs.mjs'
 
 export const ROOT = resolve(fileURLToPath(import.meta.url), '../../..')
-// `--no-pin` (read here so every module sees one answer) leaves placement to the scheduler, which is kinder when
-// other work shares the machine.
-const PIN = !process.argv.includes('--no-pin')
+// Pinning keeps the gateway on a core of its own, but when other work already keeps the cores busy a pinned process
+// waits for its one core while the other sits free: then (load average above the core count, or `--no-pin`) the
+// scheduler places everything; `--pin` forces pinning. Read here so every module sees one answer.
+const busy = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]) > cpus().length
+export const PIN = process.argv.includes('--pin') || !(process.argv.includes('--no-pin') || busy)
 export const CPU_LOAD = PIN ? 0 : undefined
 export const CPU_GATEWAY = PIN ? 1 : undefined
 export const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://root@127.0.0.1:5432/postgres'

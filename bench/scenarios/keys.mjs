@@ -1,9 +1,8 @@
 // Scenario 5 (cached verifications/s; a flood of random invalid keys beside steady valid traffic) and scenario 6
 // (1k / 10k / 100k keys in Postgres: cold start to /readyz, cost of the periodic refresh).
-import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import postgres from 'postgres'
-import { runToEnd, stopProc } from '../lib/procs.mjs'
+import { cpuMsOf, runToEnd, stopProc } from '../lib/procs.mjs'
 import {
   CPU_GATEWAY,
   CPU_LOAD,
@@ -102,12 +101,6 @@ export async function scenario5(ctx) {
       'Targets: ≥ 1,000,000 cached verifications/s; the flood adds ≤ 100 DB queries/s and leaves valid p99 within 2× quiet. ' +
       'DB queries/s = transactions in the bench database (pg_stat_database, read after the stats settle) per second of the phase.',
   }
-}
-
-function cpuMsOf(pid) {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-  // utime and stime are fields 14 and 15 (1-based) of the full line, 12 and 13 after "pid (comm) "
-  return ((Number(f[11]) + Number(f[12])) * 1000) / 100
 }
 
 async function seedKeys(databaseUrl, count) {

@@ -2,7 +2,7 @@
 // scenario 4 (2,000 concurrent slow streams: gateway RSS and event-loop responsiveness).
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { memoryOf, runToEnd } from '../lib/procs.mjs'
+import { cpuMsOf, memoryOf, runToEnd } from '../lib/procs.mjs'
 import { CPU_LOAD, endpoint, ROOT } from '../lib/stack.mjs'
 import { fmt, markdownTable, summarize } from '../lib/stats.mjs'
 
@@ -16,6 +16,13 @@ export async function streamLoad(ctx, target, profile, { concurrency, requests, 
   return JSON.parse(out.trim().split('\n').pop())
 }
 
+/** Runs `fn` and adds the CPU ms process `pid` spent per completed stream. */
+async function withCpu(pid, fn) {
+  const cpu0 = cpuMsOf(pid)
+  const r = await fn()
+  return { ...r, cpuMsPerStream: (cpuMsOf(pid) - cpu0) / Math.max(1, r.completed) }
+}
+
 export async function scenario3(ctx) {
   const seq = ctx.full ? { requests: 1000, seconds: 30 } : { requests: 200, seconds: 10 }
   const conc = ctx.full ? { requests: 20_000, seconds: 20 } : { requests: 5000, seconds: 6 }
@@ -25,7 +32,7 @@ export async function scenario3(ctx) {
     await streamLoad(ctx, t, 'fast', { concurrency: 4, requests: 40, seconds: 5 }) // warm-up
     res[t] = {
       seq: await streamLoad(ctx, t, 'fast', { concurrency: 1, ...seq }),
-      conc: await streamLoad(ctx, t, 'fast', { concurrency: 50, ...conc }),
+      conc: await withCpu(ctx.stack.pids[t], () => streamLoad(ctx, t, 'fast', { concurrency: 50, ...conc })),
       gap: await streamLoad(ctx, t, 'gap', { concurrency: 10, ...gap, stamp: true }),
     }
     ctx.log(
@@ -60,6 +67,7 @@ export async function scenario3(ctx) {
       fmt(r.conc.ttfb.p99, 2),
       fmt(r.conc.total.p50, 2),
       fmt(r.conc.total.p99, 2),
+      fmt(r.conc.cpuMsPerStream, 3),
       errs(r.conc),
     ])
     const g = r.gap.chunkDelay
@@ -86,7 +94,7 @@ export async function scenario3(ctx) {
       '',
       `50 concurrent (up to ${conc.requests} streams or ${conc.seconds} s):`,
       '',
-      markdownTable(['target', 'streams', 'streams/s', '× peer', 'TTFB p50', 'TTFB p99', 'total p50', 'total p99', 'errors'], rowsConc),
+      markdownTable(['target', 'streams', 'streams/s', '× peer', 'TTFB p50', 'TTFB p99', 'total p50', 'total p99', 'CPU ms/stream', 'errors'], rowsConc),
       '',
       `20 ms between engine chunks, 10 concurrent, ${gap.requests} streams; per chunk: client receive time − engine send time (ms, one machine clock); "held" = minus direct's p50:`,
       '',
