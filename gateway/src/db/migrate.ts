@@ -32,7 +32,9 @@ export async function migrate(database: Database): Promise<void> {
   const schema = await readSchema()
   const script =
     database.kind === 'postgres'
-      ? `select pg_advisory_lock(${MIGRATION_LOCK_ID});\n${schema}\nselect pg_advisory_unlock(${MIGRATION_LOCK_ID});`
+      ? // A multi-statement simple query is one transaction: the xact lock is held until its commit, so a second
+        // replica waits until the tables are visible (a session lock released before commit let it race, and fail).
+        `select pg_advisory_xact_lock(${MIGRATION_LOCK_ID});\n${schema}`
       : schema
   await database.execScript(script)
 }
