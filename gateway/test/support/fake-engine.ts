@@ -154,6 +154,13 @@ function frame(obj: unknown, pretty = false): string {
   return `data: ${pretty ? JSON.stringify(obj).replace(/([:,])(?=["{[\dnt])/g, '$1 ') : JSON.stringify(obj)}\n\n`
 }
 
+/** Resolves once the bytes are handed to the socket (so a destroy afterwards does not discard them). */
+function write(res: ServerResponse, text: string): Promise<void> {
+  return new Promise((resolve) => {
+    res.write(text, () => resolve())
+  })
+}
+
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
@@ -304,7 +311,7 @@ async function stream(
         return
       }
     }
-    res.write(frames[i])
+    await write(res, frames[i] ?? '')
   }
   switch (behaviour.kind) {
     case 'stalled':
