@@ -1,4 +1,5 @@
 import type { Pagination } from '../api-types.js'
+import { SelectField } from './select-field.js'
 
 interface PaginationProps {
   pagination: Pagination
@@ -16,16 +17,18 @@ export function PaginationBar({ pagination, onPage, onPerPage }: PaginationProps
       <span class="muted">
         {total} {total === 1 ? 'item' : 'items'}
       </span>
-      <label class="inline-label">
-        Rows per page
-        <select value={String(perPage)} onChange={(e) => onPerPage(Number(e.currentTarget.value))}>
-          {PER_PAGE_OPTIONS.map((n) => (
-            <option key={n} value={String(n)}>
-              {n}
-            </option>
-          ))}
-        </select>
-      </label>
+      <SelectField
+        class="inline-label"
+        label="Rows per page"
+        value={String(perPage)}
+        onChange={(e) => onPerPage(Number(e.currentTarget.value))}
+      >
+        {PER_PAGE_OPTIONS.map((n) => (
+          <option key={n} value={String(n)}>
+            {n}
+          </option>
+        ))}
+      </SelectField>
       <button type="button" class="btn" disabled={page <= 1} onClick={() => onPage(page - 1)}>
         Previous
       </button>

@@ -3,6 +3,7 @@ import { useSession } from '../../api/api-context.js'
 import type { CreatedApiKey } from '../../api-types.js'
 import { ErrorMessage, FieldError } from '../../components/alerts.js'
 import { Modal } from '../../components/modal.js'
+import { SelectField } from '../../components/select-field.js'
 import { EXPIRY_LABELS, type ExpiryChoice, toDateInputValue } from '../../lib/expiry.js'
 import {
   type AddKeyForm,
@@ -81,20 +82,19 @@ export function AddKeyDialog({ modelNames, onClose, onCreated }: AddKeyDialogPro
           />
         </label>
         <div class="field-row">
-          <label class="field">
-            <span>Expiration</span>
-            <select
-              value={form.expiry}
-              onChange={(e) => set({ expiry: e.currentTarget.value as ExpiryChoice })}
-              {...invalid('expiry')}
-            >
-              {EXPIRY_ORDER.map((choice) => (
-                <option key={choice} value={choice}>
-                  {EXPIRY_LABELS[choice]}
-                </option>
-              ))}
-            </select>
-          </label>
+          <SelectField
+            class="field"
+            label="Expiration"
+            value={form.expiry}
+            onChange={(e) => set({ expiry: e.currentTarget.value as ExpiryChoice })}
+            {...invalid('expiry')}
+          >
+            {EXPIRY_ORDER.map((choice) => (
+              <option key={choice} value={choice}>
+                {EXPIRY_LABELS[choice]}
+              </option>
+            ))}
+          </SelectField>
           {form.expiry === 'custom' && (
             <label class="field">
               <span>Expiration date</span>

@@ -3,6 +3,7 @@ import { useSession } from '../../api/api-context.js'
 import type { ApiKey } from '../../api-types.js'
 import { ErrorMessage, FieldError } from '../../components/alerts.js'
 import { Modal } from '../../components/modal.js'
+import { SelectField } from '../../components/select-field.js'
 import {
   EXPIRY_LABELS,
   type ExpiryChoice,
@@ -114,20 +115,19 @@ export function EditKeyDialog({ apiKey, modelNames, onClose, onSaved }: EditKeyD
           error={errors.allowedModels}
         />
         <div class="field-row">
-          <label class="field">
-            <span>Expiration</span>
-            <select
-              value={form.expiry}
-              onChange={(e) => set({ expiry: e.currentTarget.value as EditKeyForm['expiry'] })}
-            >
-              <option value="keep">Keep current</option>
-              {EXTEND_ORDER.map((choice) => (
-                <option key={choice} value={choice}>
-                  {expiryOptionLabel(choice)}
-                </option>
-              ))}
-            </select>
-          </label>
+          <SelectField
+            class="field"
+            label="Expiration"
+            value={form.expiry}
+            onChange={(e) => set({ expiry: e.currentTarget.value as EditKeyForm['expiry'] })}
+          >
+            <option value="keep">Keep current</option>
+            {EXTEND_ORDER.map((choice) => (
+              <option key={choice} value={choice}>
+                {expiryOptionLabel(choice)}
+              </option>
+            ))}
+          </SelectField>
           {form.expiry === 'custom' && (
             <label class="field">
               <span>Expiration date</span>

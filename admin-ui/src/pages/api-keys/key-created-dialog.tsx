@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks'
 import type { CreatedApiKey } from '../../api-types.js'
 import { CopyButton } from '../../components/copy-button.js'
 import { Modal } from '../../components/modal.js'
+import { SelectField } from '../../components/select-field.js'
 import { SnippetView } from './snippet-view.js'
 
 interface KeyCreatedDialogProps {
@@ -35,16 +36,18 @@ export function KeyCreatedDialog({ created, modelNames, onDone }: KeyCreatedDial
       {canInfer && (
         <details class="try-it-inline">
           <summary>Try it with this key</summary>
-          <label class="field inline-field">
-            <span>Model</span>
-            <select value={model} onChange={(e) => setModel(e.currentTarget.value)}>
-              {models.map((name) => (
-                <option key={name} value={name}>
-                  {name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <SelectField
+            class="field inline-field"
+            label="Model"
+            value={model}
+            onChange={(e) => setModel(e.currentTarget.value)}
+          >
+            {models.map((name) => (
+              <option key={name} value={name}>
+                {name}
+              </option>
+            ))}
+          </SelectField>
           <SnippetView keyText={created.value} model={model} />
         </details>
       )}

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks'
 import type { ApiKey } from '../../api-types.js'
+import { SelectField } from '../../components/select-field.js'
 import { SnippetView } from './snippet-view.js'
 
 interface TryItPanelProps {
@@ -24,29 +25,30 @@ export function TryItPanel({ keys, modelNames }: TryItPanelProps) {
       ) : (
         <>
           <div class="field-row">
-            <label class="field">
-              <span>API key</span>
-              <select
-                value={String(key.id)}
-                onChange={(e) => setKeyId(Number(e.currentTarget.value))}
-              >
-                {usable.map((k) => (
-                  <option key={k.id} value={String(k.id)}>
-                    {k.name} ({k.masked_value})
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label class="field">
-              <span>Model</span>
-              <select value={chosenModel} onChange={(e) => setModel(e.currentTarget.value)}>
-                {models.map((name) => (
-                  <option key={name} value={name}>
-                    {name}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <SelectField
+              class="field"
+              label="API key"
+              value={String(key.id)}
+              onChange={(e) => setKeyId(Number(e.currentTarget.value))}
+            >
+              {usable.map((k) => (
+                <option key={k.id} value={String(k.id)}>
+                  {k.name} ({k.masked_value})
+                </option>
+              ))}
+            </SelectField>
+            <SelectField
+              class="field"
+              label="Model"
+              value={chosenModel}
+              onChange={(e) => setModel(e.currentTarget.value)}
+            >
+              {models.map((name) => (
+                <option key={name} value={name}>
+                  {name}
+                </option>
+              ))}
+            </SelectField>
           </div>
           <p class="hint">
             The key is masked: replace it with the full value you copied when the key was created.

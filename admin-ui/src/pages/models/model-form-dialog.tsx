@@ -4,6 +4,7 @@ import { useSession } from '../../api/api-context.js'
 import type { AccessPolicy, AdminModel, Backend, User } from '../../api-types.js'
 import { ErrorMessage, FieldError } from '../../components/alerts.js'
 import { Modal } from '../../components/modal.js'
+import { SelectField } from '../../components/select-field.js'
 import { BACKEND_LABELS } from '../../lib/format.js'
 import {
   buildModelBody,
@@ -77,19 +78,18 @@ export function ModelFormDialog({ model, onClose, onSaved }: ModelFormDialogProp
               onInput={(e) => set({ name: e.currentTarget.value })}
             />
           </label>
-          <label class="field">
-            <span>Backend</span>
-            <select
-              value={form.backend}
-              onChange={(e) => set({ backend: e.currentTarget.value as Backend })}
-            >
-              {(Object.keys(BACKEND_LABELS) as Backend[]).map((b) => (
-                <option key={b} value={b}>
-                  {BACKEND_LABELS[b]}
-                </option>
-              ))}
-            </select>
-          </label>
+          <SelectField
+            class="field"
+            label="Backend"
+            value={form.backend}
+            onChange={(e) => set({ backend: e.currentTarget.value as Backend })}
+          >
+            {(Object.keys(BACKEND_LABELS) as Backend[]).map((b) => (
+              <option key={b} value={b}>
+                {BACKEND_LABELS[b]}
+              </option>
+            ))}
+          </SelectField>
         </div>
         <FieldError id="model-name-error" message={errors.name} />
         <label class="field">
@@ -108,16 +108,15 @@ export function ModelFormDialog({ model, onClose, onSaved }: ModelFormDialogProp
               onInput={(e) => set({ upstreamModelName: e.currentTarget.value })}
             />
           </label>
-          <label class="field">
-            <span>Access policy</span>
-            <select
-              value={form.accessPolicy}
-              onChange={(e) => set({ accessPolicy: e.currentTarget.value as AccessPolicy })}
-            >
-              <option value="authed">All users</option>
-              <option value="allowed_users">Allowed users</option>
-            </select>
-          </label>
+          <SelectField
+            class="field"
+            label="Access policy"
+            value={form.accessPolicy}
+            onChange={(e) => set({ accessPolicy: e.currentTarget.value as AccessPolicy })}
+          >
+            <option value="authed">All users</option>
+            <option value="allowed_users">Allowed users</option>
+          </SelectField>
         </div>
         {form.accessPolicy === 'allowed_users' && (
           <fieldset class="model-picker">
