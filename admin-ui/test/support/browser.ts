@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 
@@ -40,6 +40,10 @@ export async function newContext(browser: Browser, origin: string): Promise<Brow
 /** Numbered screenshots per test file: test-results/screenshots/<prefix>-<nn>-<step>.png (git-ignored). */
 export function screenshots(prefix: string): (page: Page, step: string) => Promise<void> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true })
+  // Drop the previous run's shots of this file so the numbered series is this run's alone.
+  for (const old of readdirSync(SCREENSHOT_DIR).filter((f) => f.startsWith(`${prefix}-`))) {
+    rmSync(join(SCREENSHOT_DIR, old), { force: true })
+  }
   let n = 0
   return async (page, step) => {
     n += 1

@@ -16,11 +16,11 @@ interface ApiKeysTableProps {
 
 function ExpirationCell({ apiKey, now }: { apiKey: ApiKey; now: Date }) {
   if (apiKey.expires_at === null) {
-    return <td>Never</td>
+    return <td class="nowrap">Never</td>
   }
   const expired = isExpired(apiKey.expires_at, now)
   return (
-    <td>
+    <td class="nowrap">
       {formatDate(apiKey.expires_at)}
       {expired && <span class="badge badge-danger">Expired</span>}
     </td>
@@ -83,7 +83,7 @@ export function ApiKeysTable(props: ApiKeysTableProps) {
                 {key.name}
                 {key.description !== '' && <span class="cell-sub">{key.description}</span>}
               </th>
-              <td>
+              <td class="nowrap">
                 <code>{key.masked_value}</code>
               </td>
               {showCreator && <td>{key.user_name}</td>}
@@ -102,8 +102,8 @@ export function ApiKeysTable(props: ApiKeysTableProps) {
                   <span class="badge badge-muted">Disabled</span>
                 )}
               </td>
-              <td>{formatDateTime(key.last_used_at, 'Never')}</td>
-              <td>{formatDate(key.created_at)}</td>
+              <td class="nowrap">{formatDateTime(key.last_used_at, 'Never')}</td>
+              <td class="nowrap">{formatDate(key.created_at)}</td>
               <td class="cell-actions">
                 <button type="button" class="btn btn-small" onClick={() => onEdit(key)}>
                   Edit
