@@ -161,6 +161,51 @@ describe.each(dbTargets())('proxy streaming and forwarding on %s', (target) => {
     })
   })
 
+  describe('access log', () => {
+    function accessLines(requestId: string | null) {
+      return f.logs.filter((l) => l.requestId === requestId && l.msg === 'request done')
+    }
+
+    it('writes one access line when a stream ends, with time to first token and tokens', async () => {
+      const res = await post(f, '/v1/chat/completions', {
+        model: 'chat-vllm',
+        stream: true,
+        ...CHAT,
+      })
+      await res.text()
+      const id = res.headers.get('x-request-id')
+      await expect.poll(() => accessLines(id).length).toBe(1)
+      expect(accessLines(id)[0]).toMatchObject({
+        status: 200,
+        path: '/v1/chat/completions',
+        model: 'chat-vllm',
+        outcome: 'completed',
+        ttftMs: expect.any(Number),
+        promptTokens: FAKE_PROMPT_TOKENS,
+        completionTokens: DEFAULT_TOKENS.length,
+      })
+      expect(JSON.stringify(accessLines(id)[0])).not.toContain(f.key)
+    })
+
+    it('takes the usage of a non-streaming answer from its body', async () => {
+      const res = await post(f, '/v1/embeddings', { model: 'plain', input: 'x' })
+      await res.text()
+      const id = res.headers.get('x-request-id')
+      await expect.poll(() => accessLines(id).length).toBe(1)
+      expect(accessLines(id)[0]).toMatchObject({ status: 200, promptTokens: FAKE_PROMPT_TOKENS })
+    })
+
+    it('writes one access line for an engine error', async () => {
+      f.vllm.setScript({ kind: 'status', status: 500, body: '{}' })
+      const res = await post(f, '/v1/chat/completions', { model: 'chat-vllm', ...CHAT })
+      expect(res.status).toBe(502)
+      await res.text()
+      const id = res.headers.get('x-request-id')
+      await expect.poll(() => accessLines(id).length).toBe(1)
+      expect(accessLines(id)[0]).toMatchObject({ status: 502, model: 'chat-vllm' })
+    })
+  })
+
   describe('forwarding', () => {
     it('rewrites model to upstream_model_name and leaves every other byte as sent', async () => {
       const raw =

@@ -20,6 +20,8 @@ export interface ProxyFixture {
   llama: FakeEngine
   key: string
   limitedKey: string
+  /** The gateway's JSON log lines (info and up), parsed. */
+  logs: Record<string, unknown>[]
   close(): Promise<void>
 }
 
@@ -38,7 +40,11 @@ export async function startProxyFixture(
 ): Promise<ProxyFixture> {
   const vllm = await startFakeEngine({ flavour: 'vllm', apiKey: ENGINE_API_KEY })
   const llama = await startFakeEngine({ flavour: 'llamacpp' })
-  const gw = await startTestGateway(target, { env })
+  const logs: Record<string, unknown>[] = []
+  const gw = await startTestGateway(target, {
+    env,
+    logDestination: { write: (line: string) => logs.push(JSON.parse(line)) },
+  })
   const db = gw.database.db
   const user = await seedUser(db)
   const key = await seedKey(db, { userId: user.id })
@@ -61,6 +67,7 @@ export async function startProxyFixture(
     llama,
     key: key.value,
     limitedKey: limitedKey.value,
+    logs,
     close: async () => {
       await gw.close()
       await vllm.close()
