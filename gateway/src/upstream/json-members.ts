@@ -42,18 +42,18 @@ function skipSpace(bytes: Uint8Array, i: number): number {
   return at
 }
 
-/** Offset just past the string that starts at `i` (a quote). */
+/** Offset just past the string that starts at `i` (a quote). Jumps quote to quote: prompts can be megabytes. */
 function skipString(bytes: Uint8Array, i: number): number {
-  let at = i + 1
-  while (at < bytes.length) {
-    const b = bytes[at]
-    if (b === BACKSLASH) {
-      at += 2
-    } else if (b === QUOTE) {
-      return at + 1
-    } else {
-      at++
+  let quote = bytes.indexOf(QUOTE, i + 1)
+  while (quote >= 0) {
+    let backslashes = 0
+    while (bytes[quote - 1 - backslashes] === BACKSLASH) {
+      backslashes++
     }
+    if (backslashes % 2 === 0) {
+      return quote + 1
+    }
+    quote = bytes.indexOf(QUOTE, quote + 1)
   }
   throw new Error('unterminated JSON string')
 }

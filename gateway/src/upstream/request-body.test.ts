@@ -78,6 +78,13 @@ describe('buildUpstreamBody', () => {
     expect(dec.decode(out.bytes)).toBe(text.replace('"public-name"', '"org/engine-7b"'))
   })
 
+  it('finds model after strings that end in escaped backslashes or hold escaped quotes', () => {
+    const text = String.raw`{"a":"x\\","b":"say \"model\": \\\"no\\\"","model":"pub"}`
+    expect(JSON.parse(text).model).toBe('pub')
+    const out = buildUpstreamBody(body(text), { upstreamModel: 'up', ...same })
+    expect(dec.decode(out.bytes)).toBe(text.replace('"pub"', '"up"'))
+  })
+
   it('uses the last model member when the key repeats, as JSON.parse does', () => {
     const text = '{"model":"a","model":"b"}'
     const out = buildUpstreamBody(body(text), { upstreamModel: 'up', ...same })
