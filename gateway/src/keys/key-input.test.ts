@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import {
-  checkInput,
-  checkListQuery,
-  createKeyBody,
-  toCreateKeyInput,
-  updateKeyBody,
-} from './key-input.js'
+import { checkInput } from '../validation/input-check.js'
+import { checkListQuery, createKeyBody, toCreateKeyInput, updateKeyBody } from './key-input.js'
 
 describe('create body', () => {
   it('applies the defaults: inference scope, every model, never expires, generated value', () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { Scope } from '../db/tables.js'
+import { checkInput, type InputCheck } from '../validation/input-check.js'
 import { SORTABLE_KEY_COLUMNS, type SortableKeyColumn } from './key-repository.js'
 import type { CreateKeyInput } from './key-writes.js'
 
@@ -69,27 +70,6 @@ export type UpdateApiKeyBody = z.input<typeof updateKeyBody>
 
 /** Fields a PUT may not change; named so the caller learns why rather than "unknown field". */
 export const FIXED_KEY_FIELDS = ['name', 'value', 'custom'] as const
-
-export type InputCheck<T> =
-  | { ok: true; value: T }
-  | { ok: false; param: string | null; message: string }
-
-export function checkInput<T>(schema: z.ZodType<T>, raw: unknown): InputCheck<T> {
-  const parsed = schema.safeParse(raw)
-  if (parsed.success) {
-    return { ok: true, value: parsed.data }
-  }
-  const issues = parsed.error.issues
-  const unknownField = issues.find((i) => i.code === 'unrecognized_keys')
-  if (unknownField !== undefined && unknownField.code === 'unrecognized_keys') {
-    const field = unknownField.keys[0] ?? ''
-    return { ok: false, param: field, message: `Unknown field: ${field}.` }
-  }
-  const first = issues[0]
-  const param = first === undefined || first.path.length === 0 ? null : first.path.join('.')
-  const message = first?.message ?? 'Invalid input.'
-  return { ok: false, param, message: param === null ? message : `${param}: ${message}` }
-}
 
 export interface KeyListParams {
   page: number

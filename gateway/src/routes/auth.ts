@@ -5,6 +5,7 @@ import { LoginThrottle } from '../auth/login-throttle.js'
 import type { Deps } from '../deps.js'
 import type { AppEnv } from '../http/app-env.js'
 import { GatewayError } from '../http/gateway-error.js'
+import { parseInput, readJsonOrForm } from '../http/request-input.js'
 import {
   authenticate,
   isSameOrigin,
@@ -14,7 +15,7 @@ import {
 } from '../middleware/auth.js'
 import { checkCredentials, isCurrentPassword } from '../users/credentials.js'
 import { changeOwnPassword } from '../users/user-admin.js'
-import { LoginBody, parseInput, readBody, UpdatePasswordBody } from '../users/user-input.js'
+import { LoginBody, UpdatePasswordBody } from '../users/user-input.js'
 import { toUserJson } from '../users/user-json.js'
 
 /**
@@ -50,7 +51,7 @@ export function registerAuthRoutes(app: Hono<AppEnv>, deps: Deps): void {
 
   app.post('/auth/login', async (c) => {
     refuseCrossSite(c)
-    const input = parseInput(LoginBody, await readBody(c, true))
+    const input = parseInput(LoginBody, await readJsonOrForm(c))
     const address = clientAddress(c)
     const decision = throttle.attempt(input.username, address)
     if (!decision.ok) {
@@ -81,7 +82,7 @@ export function registerAuthRoutes(app: Hono<AppEnv>, deps: Deps): void {
     requireScope('management'),
     async (c) => {
       const principal = c.get('principal')
-      const input = parseInput(UpdatePasswordBody, await readBody(c, true))
+      const input = parseInput(UpdatePasswordBody, await readJsonOrForm(c))
       const address = clientAddress(c)
       const decision = throttle.attempt(principal.username, address)
       if (!decision.ok) {

@@ -1,7 +1,5 @@
-import type { Context } from 'hono'
 import { z } from 'zod'
-import type { AppEnv } from '../http/app-env.js'
-import { GatewayError } from '../http/gateway-error.js'
+import { parseInput } from '../http/request-input.js'
 import { USER_SORT_COLUMNS, type UserListQuery, type UserSortColumn } from './user-repository.js'
 
 /** Password rules for every password a person sets: 8 to 256 characters, not all blanks. */
@@ -69,43 +67,4 @@ export function parseUserListQuery(query: Record<string, string>): UserListQuery
     sortBy: (descending ? q.sort_by.slice(1) : q.sort_by) as UserSortColumn,
     descending,
   }
-}
-
-/** The JSON body, or (when `acceptForm`) an urlencoded or multipart form; malformed JSON is a 400. */
-export async function readBody(c: Context<AppEnv>, acceptForm: boolean): Promise<unknown> {
-  const type = (c.req.header('content-type') ?? '').toLowerCase()
-  if (
-    acceptForm &&
-    (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data'))
-  ) {
-    return c.req.parseBody()
-  }
-  try {
-    return await c.req.json()
-  } catch (err) {
-    throw new GatewayError('invalid_request', {
-      message: 'The body is not valid JSON.',
-      cause: err,
-    })
-  }
-}
-
-/** Validates outside data; the first problem becomes a 422 naming the field (never echoing its value). */
-export function parseInput<T>(schema: z.ZodType<T>, input: unknown): T {
-  const result = schema.safeParse(input)
-  if (result.success) {
-    return result.data
-  }
-  const issue = result.error.issues[0]
-  if (issue?.code === 'unrecognized_keys') {
-    const field = issue.keys[0] ?? null
-    throw new GatewayError('validation_error', {
-      message: `Unknown field: ${field}.`,
-      param: field,
-    })
-  }
-  throw new GatewayError('validation_error', {
-    message: issue?.message ?? 'The request failed validation.',
-    param: issue === undefined || issue.path.length === 0 ? null : issue.path.join('.'),
-  })
 }

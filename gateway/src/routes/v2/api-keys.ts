@@ -3,14 +3,13 @@ import type { Principal } from '../../auth/principal.js'
 import type { Deps } from '../../deps.js'
 import type { AppEnv } from '../../http/app-env.js'
 import { GatewayError } from '../../http/gateway-error.js'
+import { parseInput, readJsonBody, unwrapInput } from '../../http/request-input.js'
 import { type ApiKeyPage, type CreatedApiKey, toApiKey } from '../../keys/api-key-view.js'
 import type { KeyActor } from '../../keys/key-audit.js'
 import {
-  checkInput,
   checkListQuery,
   createKeyBody,
   FIXED_KEY_FIELDS,
-  type InputCheck,
   toCreateKeyInput,
   updateKeyBody,
 } from '../../keys/key-input.js'
@@ -30,7 +29,7 @@ export function registerApiKeyRoutes(app: Hono<AppEnv>, deps: Deps): void {
 
   app.get('/v2/api-keys', async (c) => {
     const principal = c.get('principal')
-    const q = unwrap(checkListQuery(c.req.query()))
+    const q = unwrapInput(checkListQuery(c.req.query()))
     const { rows, total } = await listApiKeys(db, {
       ownerId: listOwner(principal, q.userId),
       search: q.search,
@@ -53,7 +52,7 @@ export function registerApiKeyRoutes(app: Hono<AppEnv>, deps: Deps): void {
 
   app.post('/v2/api-keys', async (c) => {
     const principal = c.get('principal')
-    const body = unwrap(checkInput(createKeyBody, await readJson(c)))
+    const body = parseInput(createKeyBody, await readJsonBody(c))
     const outcome = await createKey(db, {
       ownerId: principal.userId,
       actor: actorOf(principal),
@@ -86,9 +85,9 @@ export function registerApiKeyRoutes(app: Hono<AppEnv>, deps: Deps): void {
   })
 
   app.put('/v2/api-keys/:id', async (c) => {
-    const raw = await readJson(c)
+    const raw = await readJsonBody(c)
     refuseFixedFields(raw)
-    const patch = unwrap(checkInput(updateKeyBody, raw))
+    const patch = parseInput(updateKeyBody, raw)
     const key = await findOwnKey(c, db)
     const updated = await editKey(db, {
       id: key.id,
@@ -120,22 +119,6 @@ export function registerApiKeyRoutes(app: Hono<AppEnv>, deps: Deps): void {
 
 function actorOf(principal: Principal): KeyActor {
   return { userId: principal.userId, keyId: principal.keyId }
-}
-
-function unwrap<T>(checked: InputCheck<T>): T {
-  if (!checked.ok) {
-    throw new GatewayError('validation_error', { message: checked.message, param: checked.param })
-  }
-  return checked.value
-}
-
-async function readJson(c: Context<AppEnv>): Promise<unknown> {
-  const text = await c.req.text()
-  try {
-    return JSON.parse(text)
-  } catch {
-    throw new GatewayError('invalid_request', { message: 'The request body is not valid JSON.' })
-  }
 }
 
 function refuseFixedFields(raw: unknown): void {

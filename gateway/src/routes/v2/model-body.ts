@@ -1,5 +1,4 @@
 import { z } from 'zod'
-import { GatewayError } from '../../http/gateway-error.js'
 import { InstanceSpec, ModelSpec } from '../../models/models-file.js'
 
 /** Request bodies and query of /v2/models, built from the same pieces as KEYGATE_MODELS_FILE (models-file.ts). */
@@ -54,28 +53,3 @@ export const ListModelsQuery = z.strictObject({
 })
 
 export type ListModelsQuery = z.output<typeof ListModelsQuery>
-
-/** Parses with `schema`, or throws 422 validation_error naming the first offending field. */
-export function validate<T extends z.ZodType>(schema: T, data: unknown): z.output<T> {
-  const parsed = schema.safeParse(data)
-  if (parsed.success) {
-    return parsed.data
-  }
-  const issue = parsed.error.issues[0]
-  const unknownKey = issue?.code === 'unrecognized_keys' ? issue.keys[0] : undefined
-  const param = unknownKey ?? (issue?.path.length ? issue.path.join('.') : null)
-  throw new GatewayError('validation_error', {
-    message: issue === undefined ? undefined : `${param ?? 'body'}: ${issue.message}`,
-    param,
-  })
-}
-
-/** The JSON body, or 400 invalid_request when it is not JSON at all. */
-export async function readJson(req: { text(): Promise<string> }): Promise<unknown> {
-  const text = await req.text()
-  try {
-    return JSON.parse(text)
-  } catch {
-    throw new GatewayError('invalid_request', { message: 'The request body is not valid JSON.' })
-  }
-}

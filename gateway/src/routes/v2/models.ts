@@ -3,6 +3,7 @@ import type { Principal } from '../../auth/principal.js'
 import type { Deps } from '../../deps.js'
 import type { AppEnv } from '../../http/app-env.js'
 import { GatewayError } from '../../http/gateway-error.js'
+import { parseInput, readJsonBody } from '../../http/request-input.js'
 import { requireAdmin } from '../../middleware/auth.js'
 import {
   createModel,
@@ -12,13 +13,7 @@ import {
   type WriteOutcome,
 } from '../../models/model-admin.js'
 import type { ModelTarget } from '../../models/model-registry.js'
-import {
-  CreateModelBody,
-  ListModelsQuery,
-  readJson,
-  UpdateModelBody,
-  validate,
-} from './model-body.js'
+import { CreateModelBody, ListModelsQuery, UpdateModelBody } from './model-body.js'
 import { type ModelJson, toAdminModelJson, toUserModelJson } from './model-json.js'
 
 /**
@@ -34,7 +29,7 @@ export function registerModelRoutes(app: Hono<AppEnv>, deps: Deps): void {
 
   app.get('/v2/models', (c) => {
     const principal = c.get('principal')
-    const query = validate(ListModelsQuery, c.req.query())
+    const query = parseInput(ListModelsQuery, c.req.query())
     const models = sortModels(
       filterModels(deps.models.listFor(principal), query.search),
       query.sort_by,
@@ -61,7 +56,7 @@ export function registerModelRoutes(app: Hono<AppEnv>, deps: Deps): void {
   })
 
   app.post('/v2/models', requireAdmin(), async (c) => {
-    const body = validate(CreateModelBody, await readJson(c.req))
+    const body = parseInput(CreateModelBody, await readJsonBody(c))
     const outcome = await createModel(
       deps.database.db,
       { ...body, upstream_model_name: body.upstream_model_name ?? null },
@@ -73,7 +68,7 @@ export function registerModelRoutes(app: Hono<AppEnv>, deps: Deps): void {
 
   app.put('/v2/models/:id', requireAdmin(), async (c) => {
     const id = parseId(c)
-    const patch: ModelPatch = validate(UpdateModelBody, await readJson(c.req))
+    const patch: ModelPatch = parseInput(UpdateModelBody, await readJsonBody(c))
     const outcome = await updateModelById(deps.database.db, id, patch, actorOf(c))
     const model = registered(deps, await settle(deps, outcome))
     return c.json(show(c.get('principal'), model))

@@ -3,6 +3,7 @@ import type { Principal } from '../../auth/principal.js'
 import type { Deps } from '../../deps.js'
 import type { AppEnv } from '../../http/app-env.js'
 import { GatewayError } from '../../http/gateway-error.js'
+import { parseInput, readJsonBody } from '../../http/request-input.js'
 import { requireAdmin } from '../../middleware/auth.js'
 import {
   type Actor,
@@ -11,13 +12,7 @@ import {
   deleteUser,
   updateUser,
 } from '../../users/user-admin.js'
-import {
-  CreateUserBody,
-  parseInput,
-  parseUserListQuery,
-  readBody,
-  UpdateUserBody,
-} from '../../users/user-input.js'
+import { CreateUserBody, parseUserListQuery, UpdateUserBody } from '../../users/user-input.js'
 import { toUserJson } from '../../users/user-json.js'
 import { findUserById, listUsers } from '../../users/user-repository.js'
 
@@ -78,7 +73,7 @@ export function registerUserRoutes(app: Hono<AppEnv>, deps: Deps): void {
   })
 
   app.post('/v2/users', requireAdmin(), async (c) => {
-    const input = parseInput(CreateUserBody, await readBody(c, false))
+    const input = parseInput(CreateUserBody, await readJsonBody(c))
     const result = await createUser(db, actorOf(c.get('principal')), input)
     if (!result.ok) {
       throw new GatewayError('conflict', {
@@ -99,7 +94,7 @@ export function registerUserRoutes(app: Hono<AppEnv>, deps: Deps): void {
 
   app.put('/v2/users/:id', requireAdmin(), async (c) => {
     const id = userIdParam(c)
-    const input = parseInput(UpdateUserBody, await readBody(c, false))
+    const input = parseInput(UpdateUserBody, await readJsonBody(c))
     const result = await updateUser(db, actorOf(c.get('principal')), id, input)
     if (!result.ok) {
       throw 'field' in result ? refused(result) : notFound()
