@@ -236,6 +236,36 @@ describe.each(dbTargets())('proxy access, input and disconnects on %s', (target)
       },
     )
 
+    it('closes the engine connection when a client that uploaded chunked leaves before the first byte', async () => {
+      // A body without content-length takes another path through the body limit (a rebuilt Request).
+      f.vllm.setScript({ kind: 'no_headers' })
+      const before = f.vllm.requests.length
+      const abort = new AbortController()
+      const bytes = new TextEncoder().encode(JSON.stringify({ model: 'chat-vllm', ...CHAT }))
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(bytes)
+          controller.close()
+        },
+      })
+      const pending = fetch(`${f.gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${f.key}`, 'content-type': 'application/json' },
+        body,
+        duplex: 'half',
+        signal: abort.signal,
+      } as RequestInit)
+      await waitUntil(() => f.vllm.requests.length > before, 5_000, 'engine got the request')
+      expect(f.vllm.requests[before]?.body.toString()).toContain('"org/vllm-8b"')
+      abort.abort()
+      await expect(pending).rejects.toThrow()
+      await waitUntil(
+        () => f.vllm.requests[before]?.clientClosed === true,
+        5_000,
+        'engine socket closed',
+      )
+    })
+
     it('leaves the engine connection alone for a request that completes', async () => {
       const before = f.vllm.requests.length
       const res = await post(f, '/v1/chat/completions', {
