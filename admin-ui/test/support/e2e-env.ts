@@ -31,7 +31,6 @@ export async function startE2eEnv(
   const alice = await seedUser(db, { username: 'alice' })
   const bob = await seedUser(db, { username: 'bob' })
   await gw.deps.changes.catchUp()
-  await gw.deps.models.settled()
   return {
     gw,
     engine,

@@ -16,7 +16,8 @@ export interface ChangeEvent {
   readonly target: string
 }
 
-export type ChangeHandler = (events: readonly ChangeEvent[]) => void
+/** A handler may return a promise (e.g. a registry reload); catchUp() resolves only when it has settled. */
+export type ChangeHandler = (events: readonly ChangeEvent[]) => void | Promise<void>
 
 /**
  * Records a change that caches must see. Call it inside the transaction that makes the change: the row and the
@@ -128,7 +129,7 @@ export class ChangeFeed {
         .where('id', '>', this.#lastId)
         .orderBy('id')
         .execute()
-      this.#deliver(rows)
+      await this.#deliver(rows)
     } while (this.#again)
   }
 
@@ -147,7 +148,7 @@ export class ChangeFeed {
       .execute()
   }
 
-  #deliver(rows: readonly { id: number; kind: string; target: string }[]): void {
+  async #deliver(rows: readonly { id: number; kind: string; target: string }[]): Promise<void> {
     this.#lastCaughtUpAt = this.#now()
     const events: ChangeEvent[] = []
     for (const r of rows) {
@@ -161,12 +162,26 @@ export class ChangeFeed {
     if (events.length === 0) {
       return
     }
+    const pending: Promise<void>[] = []
+    const failures: unknown[] = []
     for (const handler of this.#handlers) {
       try {
-        handler(events)
+        const done = handler(events)
+        if (done !== undefined) {
+          pending.push(done)
+        }
       } catch (err) {
-        this.#log.error({ err }, 'change handler failed')
+        failures.push(err)
       }
+    }
+    for (const result of await Promise.allSettled(pending)) {
+      if (result.status === 'rejected') {
+        failures.push(result.reason)
+      }
+    }
+    if (failures.length > 0) {
+      // The events are consumed either way; the periodic refresh re-delivers the recent window.
+      throw new Error('a change handler failed', { cause: failures[0] })
     }
   }
 }

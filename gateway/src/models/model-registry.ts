@@ -48,12 +48,6 @@ export interface ModelRegistry {
   labelFor(name: string): string
   /** Loads everything from the database and subscribes to model and user changes. */
   load(): Promise<void>
-  /**
-   * Resolves once a reload triggered by an already delivered change has finished; rejects while the last reload
-   * failed (the snapshot may then lack a committed change).
-   * A route that changed a model awaits `changes.catchUp()` and then this, so the change is in force here.
-   */
-  settled(): Promise<void>
 }
 
 export interface ModelRegistryOptions {
@@ -115,8 +109,6 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
   let subscribed = false
   let inflight: Promise<void> | undefined
   let again = false
-  /** The error of the last reload, until one succeeds: the snapshot may be missing a committed change. */
-  let lastFailure: Error | undefined
 
   // Coalesces reloads: events arriving during a reload cause exactly one more, which reads after them.
   function reload(): Promise<void> {
@@ -131,19 +123,9 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
         snapshot = await loadModelSnapshot(db)
       } while (again)
     }
-    inflight = run()
-      .then(
-        () => {
-          lastFailure = undefined
-        },
-        (err: unknown) => {
-          lastFailure = new Error('model registry reload failed', { cause: err })
-          throw lastFailure
-        },
-      )
-      .finally(() => {
-        inflight = undefined
-      })
+    inflight = run().finally(() => {
+      inflight = undefined
+    })
     return inflight
   }
 
@@ -155,16 +137,19 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     async load() {
       if (!subscribed) {
         subscribed = true
-        changes.subscribe((events) => {
-          if (events.some(isRelevant)) {
-            // A failed reload keeps the old snapshot; the feed's periodic refresh re-delivers recent events.
-            reload().catch((err: unknown) => logger.error({ err }, 'model registry reload failed'))
-          }
-        })
+        // Returning the reload makes changes.catchUp() wait for it, so a route that changed a model answers only
+        // once this replica serves the change. A failed reload keeps the old snapshot; the feed's periodic refresh
+        // re-delivers recent events, which retries it.
+        changes.subscribe((events) =>
+          events.some(isRelevant)
+            ? reload().catch((err: unknown) => {
+                logger.error({ err }, 'model registry reload failed')
+                throw err
+              })
+            : undefined,
+        )
       }
       await reload()
     },
-    settled: () =>
-      inflight ?? (lastFailure === undefined ? Promise.resolve() : Promise.reject(lastFailure)),
   }
 }

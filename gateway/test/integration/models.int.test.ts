@@ -61,7 +61,6 @@ describe.each(dbTargets())('/v2/models on %s', (target) => {
       grantUserIds: [alice.id],
     })
     await gw.deps.changes.catchUp()
-    await gw.deps.models.settled()
   })
   afterAll(async () => {
     await gw?.close()
@@ -344,8 +343,8 @@ describe.each(dbTargets())('/v2/models on %s', (target) => {
       await sql`alter table model_user_grants rename to model_user_grants_away`.execute(db)
       try {
         await seedModel(db, { name: 'during-outage' })
-        await gw.deps.changes.catchUp()
-        await expect(gw.deps.models.settled()).rejects.toThrow()
+        // The reload fails while the table is away; whoever delivers the event (NOTIFY or this call) sees it fail.
+        await gw.deps.changes.catchUp().catch(() => undefined)
         expect(gw.deps.models.resolve(principalOf(bob.id), 'open-a')?.name).toBe('open-a')
         expect(gw.deps.models.resolve(principalOf(bob.id), 'during-outage')).toBeUndefined()
       } finally {
@@ -353,7 +352,6 @@ describe.each(dbTargets())('/v2/models on %s', (target) => {
       }
       await seedModel(db, { name: 'after-outage' })
       await gw.deps.changes.catchUp()
-      await gw.deps.models.settled()
       expect(gw.deps.models.resolve(principalOf(bob.id), 'during-outage')?.name).toBe(
         'during-outage',
       )

@@ -60,7 +60,6 @@ export async function startProxyFixture(
   await seedModel(db, { name: 'empty', instances: [] })
   await seedModel(db, { name: 'wrong-key', instances: [{ url: vllm.url, apiKey: 'not-the-key' }] })
   await gw.deps.changes.catchUp()
-  await gw.deps.models.settled()
   return {
     gw,
     vllm,

@@ -101,7 +101,6 @@ async function settle(deps: Deps, outcome: WriteOutcome): Promise<number> {
     throw refusalError(outcome)
   }
   await deps.changes.catchUp()
-  await deps.models.settled()
   return outcome.id
 }
 
