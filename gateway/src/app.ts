@@ -13,7 +13,9 @@ import { registerInferenceRoutes } from './routes/inference.js'
 import { registerMetricsRoute } from './routes/metrics.js'
 import { registerUi } from './routes/ui.js'
 import { registerApiKeyRoutes } from './routes/v2/api-keys.js'
+import { registerAuditEventRoutes } from './routes/v2/audit-events.js'
 import { registerModelRoutes } from './routes/v2/models.js'
+import { registerUsageRoutes } from './routes/v2/usage.js'
 import { registerUserRoutes } from './routes/v2/users.js'
 
 /** Wires middleware and routes; builds nothing. */
@@ -22,7 +24,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.onError(onError)
   app.notFound(onNotFound)
   app.use('*', requestContext(deps.logger))
-  app.use('*', accessLog(deps.metrics))
+  app.use('*', accessLog(deps))
 
   registerHealthRoutes(app, deps)
   registerMetricsRoute(app, deps)
@@ -45,6 +47,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   registerApiKeyRoutes(app, deps)
   registerUserRoutes(app, deps)
   registerModelRoutes(app, deps)
+  registerUsageRoutes(app, deps)
+  registerAuditEventRoutes(app, deps)
 
   registerUi(app, deps)
   return app

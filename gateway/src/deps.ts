@@ -13,6 +13,7 @@ import { applyModelsFile } from './models/models-file-sync.js'
 import type { Metrics } from './observability/metrics.js'
 import { createMetrics } from './observability/metrics.js'
 import { createUpstreamPool, type UpstreamPool } from './upstream/upstream-pool.js'
+import { createUsageRecorder, type UsageRecorder } from './usage/usage-recorder.js'
 import { bootstrapAdmin } from './users/bootstrap-admin.js'
 
 /** Everything long-lived, built once here and passed to factories; nothing else opens connections. */
@@ -27,6 +28,7 @@ export interface Deps {
   readonly sessions: SessionService
   readonly models: ModelRegistry
   readonly upstreams: UpstreamPool
+  readonly usage: UsageRecorder
   /** True once the key cache and model registry are loaded and following changes. */
   isReady(): boolean
 }
@@ -71,7 +73,10 @@ export async function createDeps(config: Config, options: CreateDepsOptions): Pr
   const sessions = createSessionService({ db, secret, clock })
   const models = createModelRegistry({ db, changes, logger })
   const upstreams = createUpstreamPool({ config, logger, metrics })
+  const usage = createUsageRecorder({ db, logger, metrics, clock })
   await changes.start()
+  // After the feed: a key created between the two reads is then announced by an event.
+  await keys.start()
   await models.load()
   metrics.bindSources({
     keyCacheEntries: () => keys.size(),
@@ -88,13 +93,23 @@ export async function createDeps(config: Config, options: CreateDepsOptions): Pr
     sessions,
     models,
     upstreams,
+    usage,
     isReady: () => changes.refreshAgeSeconds() * 1000 < 3 * config.keyRefreshMs + 5_000,
   }
 }
 
-/** Tears down what createDeps built, in reverse order. */
-export async function closeDeps(deps: Deps): Promise<void> {
+/**
+ * Tears down what createDeps built, in reverse order. `keepDatabase` leaves a database the caller passed in open
+ * (tests share one in-memory PGlite between replicas).
+ */
+export async function closeDeps(
+  deps: Deps,
+  options: { keepDatabase?: boolean } = {},
+): Promise<void> {
   await deps.changes.stop()
+  await deps.usage.close()
   await deps.upstreams.close()
-  await deps.database.close()
+  if (options.keepDatabase !== true) {
+    await deps.database.close()
+  }
 }

@@ -1,6 +1,13 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../http/app-env.js'
 import type { Metrics } from '../observability/metrics.js'
+import type { UsageRecorder } from '../usage/usage-recorder.js'
+
+/** Where a finished request is recorded: request metrics and, for inference with a key, usage. */
+export interface AccessSinks {
+  readonly metrics: Metrics
+  readonly usage: UsageRecorder
+}
 
 export interface AccessDetails {
   status: number
@@ -11,13 +18,23 @@ export interface AccessDetails {
 }
 
 /** Writes the request's one access line and its request metrics. Streaming routes call it when the stream ends. */
-export function recordAccess(c: Context<AppEnv>, metrics: Metrics, details: AccessDetails): void {
+export function recordAccess(c: Context<AppEnv>, sinks: AccessSinks, details: AccessDetails): void {
+  const { metrics } = sinks
   const durationMs = performance.now() - c.get('startedAt')
   const route = c.req.routePath === '/*' ? 'other' : c.req.routePath
   const model = c.get('modelLabel') ?? ''
   metrics.requests.inc({ route, model, status: String(details.status) })
   metrics.requestDuration.observe({ route, model }, durationMs / 1000)
   const principal = c.get('principal')
+  if (model !== '' && model !== 'other' && principal?.keyId != null) {
+    sinks.usage.record({
+      keyId: principal.keyId,
+      model,
+      promptTokens: details.promptTokens ?? 0,
+      completionTokens: details.completionTokens ?? 0,
+      isError: details.status >= 400,
+    })
+  }
   c.get('log').info(
     {
       method: c.req.method,
@@ -37,13 +54,13 @@ export function recordAccess(c: Context<AppEnv>, metrics: Metrics, details: Acce
 }
 
 /** One access line per request, written after the response, unless a streaming route took that over. */
-export function accessLog(metrics: Metrics): MiddlewareHandler<AppEnv> {
+export function accessLog(sinks: AccessSinks): MiddlewareHandler<AppEnv> {
   return async function accessLog(c, next) {
     try {
       await next()
     } finally {
       if (c.get('accessLogDeferred') !== true) {
-        recordAccess(c, metrics, { status: c.res.status })
+        recordAccess(c, sinks, { status: c.res.status })
       }
     }
   }

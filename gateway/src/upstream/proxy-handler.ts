@@ -210,7 +210,7 @@ function relayResponse(c: Context<AppEnv>, deps: Deps, r: RelayContext): Respons
       if (failure !== undefined && outcome === 'upstream_error') {
         c.get('log').warn({ err: failure.cause }, 'upstream failed mid-body')
       }
-      recordAccess(c, metrics, {
+      recordAccess(c, deps, {
         status: recordedStatus(outcome, r.res.status, failure),
         ttftMs: ttftMs === undefined ? undefined : Math.round(ttftMs),
         promptTokens: usage?.promptTokens,
@@ -225,6 +225,6 @@ function relayResponse(c: Context<AppEnv>, deps: Deps, r: RelayContext): Respons
 /** The client left before the engine answered: nobody reads this response; log it once and stop. */
 function clientClosed(c: Context<AppEnv>, deps: Deps): Response {
   c.set('accessLogDeferred', true)
-  recordAccess(c, deps.metrics, { status: CLIENT_CLOSED_STATUS, outcome: 'client_abort' })
+  recordAccess(c, deps, { status: CLIENT_CLOSED_STATUS, outcome: 'client_abort' })
   return new Response(null, { status: CLIENT_CLOSED_STATUS })
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { DestinationStream } from 'pino'
 import { type Config, parseConfig } from '../../src/config.js'
 import type { Database } from '../../src/db/database.js'
-import { createDeps, type Deps } from '../../src/deps.js'
+import { closeDeps, createDeps, type Deps } from '../../src/deps.js'
 import { createLogger } from '../../src/observability/logger.js'
 import { type RunningServer, startServer } from '../../src/server.js'
 import { createTestDatabase, type DbTarget, type TestDatabase } from './test-db.js'
@@ -62,12 +62,8 @@ export async function startGateway(
     server,
     close: async () => {
       await server.stop(1_000)
-      await deps.changes.stop()
-      await deps.upstreams.close()
       // A shared in-memory PGlite is closed by testDb.drop(), after every replica has stopped.
-      if (testDb.target === 'postgres') {
-        await deps.database.close()
-      }
+      await closeDeps(deps, { keepDatabase: testDb.target === 'pglite' })
       rmSync(dataDir, { recursive: true, force: true })
     },
   }

@@ -1,0 +1,53 @@
+import { type Kysely, sql } from 'kysely'
+import type { Tables } from '../db/tables.js'
+import type { UsageRow } from './usage-buffer.js'
+
+/** Rows per statement: 7 parameters each, far below Postgres's 65,535-parameter limit. */
+export const WRITE_BATCH_ROWS = 1000
+
+/**
+ * Adds `rows` to usage_daily and moves each key's last_used_at forward, in one transaction, so a failed write can be
+ * retried whole without counting anything twice. Rows of keys deleted meanwhile are skipped in the statement itself
+ * (`where exists`), so one deleted key cannot make the batch fail on the foreign key.
+ */
+export async function writeUsage(db: Kysely<Tables>, rows: readonly UsageRow[]): Promise<void> {
+  if (rows.length === 0) {
+    return
+  }
+  const values = sql.join(
+    rows.map(
+      (r) =>
+        sql`(${r.keyId}::bigint, ${r.model}::text, ${r.day}::date, ${r.requests}::bigint, ${r.promptTokens}::bigint, ${r.completionTokens}::bigint, ${r.errors}::bigint)`,
+    ),
+  )
+  const lastUsed = sql.join(
+    lastUsedByKey(rows).map(
+      ([keyId, ms]) => sql`(${keyId}::bigint, ${new Date(ms).toISOString()}::timestamptz)`,
+    ),
+  )
+  await db.transaction().execute(async (tx) => {
+    await sql`
+      insert into usage_daily (api_key_id, model, day, requests, prompt_tokens, completion_tokens, errors)
+      select v.* from (values ${values}) as v (api_key_id, model, day, requests, prompt_tokens, completion_tokens, errors)
+      where exists (select 1 from api_keys k where k.id = v.api_key_id)
+      on conflict (api_key_id, model, day) do update set
+        requests = usage_daily.requests + excluded.requests,
+        prompt_tokens = usage_daily.prompt_tokens + excluded.prompt_tokens,
+        completion_tokens = usage_daily.completion_tokens + excluded.completion_tokens,
+        errors = usage_daily.errors + excluded.errors
+    `.execute(tx)
+    await sql`
+      update api_keys k set last_used_at = greatest(k.last_used_at, v.at)
+      from (values ${lastUsed}) as v (id, at)
+      where k.id = v.id
+    `.execute(tx)
+  })
+}
+
+function lastUsedByKey(rows: readonly UsageRow[]): [number, number][] {
+  const latest = new Map<number, number>()
+  for (const r of rows) {
+    latest.set(r.keyId, Math.max(latest.get(r.keyId) ?? 0, r.lastUsedMs))
+  }
+  return [...latest]
+}
