@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js'
 import type { KeyVerifyResult } from '../middleware/auth.js'
 import { KeyCache } from './key-cache.js'
 import type { KeyPolicyRow } from './key-repository.js'
+import { KNOWN_HASH_PREFIX_LENGTH, KnownKeyHashes } from './known-key-hashes.js'
 
 const HASH = 'a'.repeat(64)
 const OTHER = 'b'.repeat(64)
@@ -221,5 +222,121 @@ describe('KeyCache', () => {
     cache.apply([{ id: 3, kind: 'model', target: '*' }])
     expect(cache.verify(HASH)).toMatchObject({ ok: true })
     expect(loader.calls).toBe(1)
+  })
+})
+
+describe('KeyCache with the set of known key hashes (issue 5: random-key floods)', () => {
+  const BUDGET = 20
+  const NEW = 'c'.repeat(64)
+
+  function randomHash(i: number): string {
+    return `${i.toString(16).padStart(8, '0')}${'d'.repeat(56)}`
+  }
+
+  async function guarded(rows: Record<string, KeyPolicyRow> = { [HASH]: row() }) {
+    const table = new Map(Object.entries(rows))
+    const loader = fakeLoader(table)
+    const clock = fakeClock()
+    const known = new KnownKeyHashes({ clock, unlistedReadsPerSecond: BUDGET })
+    const cache = new KeyCache({ load: loader.load, clock, known })
+    await known.load(async () => [...table.keys()].map((h) => h.slice(0, KNOWN_HASH_PREFIX_LENGTH)))
+    return { table, loader, clock, known, cache }
+  }
+
+  /** Spends the budget for unlisted hashes, as a flood would. */
+  async function flood(cache: KeyCache, count: number, from = 0): Promise<KeyVerifyResult[]> {
+    return Promise.all(
+      Array.from({ length: count }, (_, i) => settle(cache.verify(randomHash(from + i)))),
+    )
+  }
+
+  it('answers a flood of 10,000 random hashes with at most the budget of database reads', async () => {
+    const { cache, loader, clock } = await guarded()
+    const results = await flood(cache, 10_000)
+    expect(results.every((r) => !r.ok && r.reason === 'unknown')).toBe(true)
+    expect(loader.calls).toBe(BUDGET)
+    clock.advance(1_000)
+    await flood(cache, 10_000, 10_000)
+    expect(loader.calls).toBe(2 * BUDGET)
+  })
+
+  it('still loads and accepts a listed key while a flood has spent the budget', async () => {
+    const { cache, loader } = await guarded()
+    await flood(cache, 1_000)
+    expect(await settle(cache.verify(HASH))).toMatchObject({ ok: true, principal: { keyId: 7 } })
+    expect(loader.calls).toBe(BUDGET + 1)
+  })
+
+  it('accepts a key whose creation event was delivered at once, without any budget left', async () => {
+    const { cache, table, known } = await guarded()
+    await flood(cache, 1_000)
+    table.set(NEW, row({ id: 11 }))
+    expect(cache.verify(NEW)).toEqual({ ok: false, reason: 'unknown' })
+    cache.apply([keyEvent(NEW)])
+    expect(await settle(cache.verify(NEW))).toMatchObject({ ok: true, principal: { keyId: 11 } })
+    expect(known.size()).toBe(2)
+  })
+
+  it('accepts a just-created key whose event has not arrived, through the budget', async () => {
+    const { cache, table, loader } = await guarded()
+    table.set(NEW, row({ id: 12 }))
+    expect(await settle(cache.verify(NEW))).toMatchObject({ ok: true, principal: { keyId: 12 } })
+    expect(cache.verify(NEW)).toMatchObject({ ok: true })
+    expect(loader.calls).toBe(1)
+  })
+
+  it('refuses an unannounced new key while the budget is spent, and accepts it once the budget refills', async () => {
+    const { cache, table, clock } = await guarded()
+    await flood(cache, 1_000)
+    table.set(NEW, row({ id: 13 }))
+    expect(cache.verify(NEW)).toEqual({ ok: false, reason: 'unknown' })
+    clock.advance(1_000 / BUDGET)
+    expect(await settle(cache.verify(NEW))).toMatchObject({ ok: true, principal: { keyId: 13 } })
+  })
+
+  it('refuses a deleted key and forgets its hash after the read that finds it gone', async () => {
+    const { cache, table, loader, known } = await guarded()
+    expect(await settle(cache.verify(HASH))).toMatchObject({ ok: true })
+    table.delete(HASH)
+    cache.apply([keyEvent(HASH)])
+    expect(await settle(cache.verify(HASH))).toEqual({ ok: false, reason: 'unknown' })
+    expect(known.size()).toBe(0)
+    expect(cache.verify(HASH)).toEqual({ ok: false, reason: 'unknown' })
+    expect(loader.calls).toBe(2)
+  })
+
+  it('keeps a hash whose read found nothing but raced with its creation event', async () => {
+    const { cache, table, loader, known } = await guarded({})
+    loader.hold()
+    const early = cache.verify(NEW)
+    table.set(NEW, row({ id: 14 }))
+    cache.apply([keyEvent(NEW)])
+    loader.release()
+    expect(await settle(early)).toEqual({ ok: false, reason: 'unknown' })
+    expect(known.size()).toBe(1)
+    expect(await settle(cache.verify(NEW))).toMatchObject({ ok: true, principal: { keyId: 14 } })
+  })
+
+  it('keeps hashes announced while the set was loading', async () => {
+    const clock = fakeClock()
+    const known = new KnownKeyHashes({ clock, unlistedReadsPerSecond: BUDGET })
+    const cache = new KeyCache({ load: fakeLoader(new Map()).load, clock, known })
+    let finish: ((prefixes: string[]) => void) | undefined
+    const loading = known.load(() => new Promise<string[]>((resolve) => (finish = resolve)))
+    cache.apply([keyEvent(NEW)])
+    finish?.([HASH.slice(0, KNOWN_HASH_PREFIX_LENGTH)])
+    await loading
+    expect(known.isLoaded()).toBe(true)
+    expect(known.size()).toBe(2)
+    expect(known.mayExist(NEW)).toBe(true)
+  })
+
+  it('reads every unseen hash from the database until the set has loaded', async () => {
+    const clock = fakeClock()
+    const loader = fakeLoader(new Map())
+    const known = new KnownKeyHashes({ clock, unlistedReadsPerSecond: BUDGET })
+    const cache = new KeyCache({ load: loader.load, clock, known })
+    await flood(cache, 100)
+    expect(loader.calls).toBe(100)
   })
 })

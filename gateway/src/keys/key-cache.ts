@@ -5,6 +5,7 @@ import type { Clock } from '../clock.js'
 import type { Scope } from '../db/tables.js'
 import type { KeyVerifyResult } from '../middleware/auth.js'
 import type { KeyPolicyRow } from './key-repository.js'
+import type { KnownKeyHashes } from './known-key-hashes.js'
 
 /** Loads one key's policy by hash; throws when the database cannot answer. The cache's one seam. */
 export type KeyPolicyLoader = (keyHash: string) => Promise<KeyPolicyRow | undefined>
@@ -18,15 +19,16 @@ export interface KeyCacheOptions {
   maxNegativeEntries?: number
   /** How long an unknown hash is answered from memory. A created key drops it at once through the change feed. */
   negativeTtlMs?: number
+  /** Hashes that may exist: one not in it is answered 'unknown' without a read (bar a small budget). */
+  known?: KnownKeyHashes
 }
 
 interface CachedKey {
-  readonly principal: Principal
+  /** Built once per load and returned as is on every hit (no allocation on the hot path); never mutated. */
+  readonly result: KeyVerifyResult
   readonly userId: number
   /** Epoch ms; null = never. Compared with the clock on every request, never folded into the cache's TTL. */
   readonly expiresAtMs: number | null
-  readonly isActive: boolean
-  readonly ownerActive: boolean
 }
 
 const DISABLED: KeyVerifyResult = { ok: false, reason: 'disabled' }
@@ -36,8 +38,8 @@ const UNAVAILABLE: KeyVerifyResult = { ok: false, reason: 'unavailable' }
 
 /**
  * Key policies by SHA-256 hash (DESIGN §4). A cached key is answered synchronously; a miss reads the database once
- * however many requests wait for it. Change events drop entries (see `apply`), so edits reach this replica as soon
- * as the change feed delivers them.
+ * however many requests wait for it, unless `known` says the hash cannot exist. Change events drop entries (see
+ * `apply`), so edits reach this replica as soon as the change feed delivers them.
  */
 export class KeyCache {
   readonly #load: KeyPolicyLoader
@@ -46,6 +48,7 @@ export class KeyCache {
   readonly #keys: LRUCache<string, CachedKey>
   /** Value: the clock time until which the hash is known not to exist. */
   readonly #unknown: LRUCache<string, number>
+  readonly #known: KnownKeyHashes | undefined
   readonly #inflight = new Map<string, Promise<KeyVerifyResult>>()
   /** Bumped by every change; a load that started before a change must not store what it read. */
   #generation = 0
@@ -57,6 +60,7 @@ export class KeyCache {
     this.#negativeTtlMs = options.negativeTtlMs ?? 10_000
     this.#keys = new LRUCache({ max: options.maxEntries ?? 100_000 })
     this.#unknown = new LRUCache({ max: options.maxNegativeEntries ?? 10_000 })
+    this.#known = options.known
   }
 
   /** Answers from memory when it can (no Promise), else reads the database once for everyone asking. */
@@ -69,17 +73,22 @@ export class KeyCache {
     if (unknownUntil !== undefined && this.#clock.now() < unknownUntil) {
       return UNKNOWN
     }
-    return this.#inflight.get(keyHash) ?? this.#startLoad(keyHash)
+    const inflight = this.#inflight.get(keyHash)
+    if (inflight !== undefined) {
+      return inflight
+    }
+    if (this.#known !== undefined && !this.#known.mayExist(keyHash)) {
+      return UNKNOWN
+    }
+    return this.#startLoad(keyHash)
   }
 
   #decide(entry: CachedKey): KeyVerifyResult {
-    if (!entry.isActive || !entry.ownerActive) {
-      return DISABLED
-    }
-    if (entry.expiresAtMs !== null && this.#clock.now() >= entry.expiresAtMs) {
+    // A disabled key stays 'disabled' once expired too; only an accepted key is checked against the clock.
+    if (entry.expiresAtMs !== null && entry.result.ok && this.#clock.now() >= entry.expiresAtMs) {
       return EXPIRED
     }
-    return { ok: true, principal: entry.principal }
+    return entry.result
   }
 
   #startLoad(keyHash: string): Promise<KeyVerifyResult> {
@@ -91,9 +100,12 @@ export class KeyCache {
         if (row === undefined) {
           if (fresh) {
             this.#unknown.set(keyHash, this.#clock.now() + this.#negativeTtlMs)
+            this.#known?.remove(keyHash)
           }
           return UNKNOWN
         }
+        // It exists (or did when read; a later delete sends an event that adds it again anyway).
+        this.#known?.add(keyHash)
         const entry = toCachedKey(row)
         if (fresh) {
           this.#keys.set(keyHash, entry)
@@ -112,11 +124,15 @@ export class KeyCache {
     return tracked
   }
 
-  /** Drops what the events make stale: a key's hash, or every key of a user. Idempotent. */
+  /**
+   * Drops what the events make stale: a key's hash, or every key of a user. Idempotent. A key event also marks its
+   * hash as possibly existing (it may be a creation); the next read settles it.
+   */
   apply(events: readonly ChangeEvent[]): void {
     let changed = false
     for (const event of events) {
       if (event.kind === 'key') {
+        this.#known?.add(event.target)
         this.#keys.delete(event.target)
         this.#unknown.delete(event.target)
         this.#inflight.delete(event.target)
@@ -167,10 +183,8 @@ function toCachedKey(row: KeyPolicyRow): CachedKey {
     allowedModelNames: allowed.length === 0 ? null : new Set(allowed),
   })
   return {
-    principal,
+    result: row.is_active && row.owner_active ? Object.freeze({ ok: true, principal }) : DISABLED,
     userId: row.user_id,
     expiresAtMs: row.expires_at === null ? null : row.expires_at.getTime(),
-    isActive: row.is_active,
-    ownerActive: row.owner_active,
   }
 }

@@ -36,6 +36,15 @@ export function findKeyPolicyByHash(
     .executeTakeFirst()
 }
 
+/** The leading `length` hex digits of every key hash, for the set of hashes that may exist (one query). */
+export async function listKeyHashPrefixes(db: Kysely<Tables>, length: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('api_keys')
+    .select(sql<string>`left(key_hash, ${length})`.as('prefix'))
+    .execute()
+  return rows.map((r) => r.prefix)
+}
+
 /** A key as the management API shows it: never the hash, never the value. */
 export interface ApiKeyRecord {
   id: number

@@ -9,7 +9,7 @@ import { hashKey } from './key-hash.js'
 import type { KeyPolicyRow } from './key-repository.js'
 import { createKeyService } from './key-service.js'
 
-function service(rows: Map<string, KeyPolicyRow>) {
+function service(rows: Map<string, KeyPolicyRow>, unlistedReadsPerSecond = 20) {
   const logger = pino({ level: 'silent' })
   // The feed is never started here: the test delivers nothing through it; the database is never touched.
   const changes = new ChangeFeed({ database: {} as Database, refreshMs: 60_000, logger })
@@ -23,6 +23,8 @@ function service(rows: Map<string, KeyPolicyRow>) {
       hashes.push(hash)
       return rows.get(hash)
     },
+    listKnown: async () => [...rows.keys()].map((h) => h.slice(0, 16)),
+    unlistedReadsPerSecond,
   })
   return { keys, hashes }
 }
@@ -57,5 +59,19 @@ describe('createKeyService', () => {
     expect(keys.verify('short')).toEqual({ ok: false, reason: 'unknown' })
     expect(keys.verify('k'.repeat(10_000))).toEqual({ ok: false, reason: 'unknown' })
     expect(keys.loadCount()).toBe(0)
+  })
+
+  it('once started, refuses random well-formed keys without a database read beyond the budget', async () => {
+    const { value } = generateKey()
+    const { keys, hashes } = service(new Map([[hashKey(value), policy]]), 5)
+    await keys.start()
+    expect(keys.knownHashCount()).toBe(1)
+    for (let i = 0; i < 1_000; i++) {
+      expect(await keys.verify(generateKey().value)).toEqual({ ok: false, reason: 'unknown' })
+    }
+    expect(await keys.verify(value)).toMatchObject({ ok: true, principal: { keyId: 1 } })
+    // Five reads from the budget (a 1,000-key loop takes far less than the second that refills it), one for the key.
+    expect(hashes.length).toBeLessThanOrEqual(5 + 5 + 1)
+    expect(keys.refusedUnlistedCount()).toBeGreaterThan(980)
   })
 })

@@ -7,7 +7,8 @@ import type { KeyVerifier, KeyVerifyResult } from '../middleware/auth.js'
 import { isPlausibleKey } from './api-key.js'
 import { KeyCache, type KeyPolicyLoader } from './key-cache.js'
 import { hashKey } from './key-hash.js'
-import { findKeyPolicyByHash } from './key-repository.js'
+import { findKeyPolicyByHash, listKeyHashPrefixes } from './key-repository.js'
+import { KNOWN_HASH_PREFIX_LENGTH, KnownKeyHashes } from './known-key-hashes.js'
 
 export interface KeyServiceOptions {
   db: Kysely<Tables>
@@ -16,13 +17,27 @@ export interface KeyServiceOptions {
   logger: Logger
   /** Overrides how a policy is read (tests count or fail reads); defaults to the database. */
   load?: KeyPolicyLoader
+  /** Overrides how the known hash prefixes are read at start(); defaults to the database. */
+  listKnown?: () => Promise<readonly string[]>
+  /** Reads per second for hashes not in the known set (keys created on another replica, not yet announced). */
+  unlistedReadsPerSecond?: number
 }
 
 export interface KeyService extends KeyVerifier {
+  /**
+   * Reads the hashes of all keys (one query) so unknown hashes are refused without the database. Call after the
+   * change feed has started, so no creation falls between the read and the events. Until it resolves, every
+   * unseen hash is read from the database.
+   */
+  start(): Promise<void>
   /** Entries in the cache, negatives included (the keygate_key_cache_entries gauge). */
   size(): number
   /** Database reads made by the cache so far: a flood of one unknown key should add one. */
   loadCount(): number
+  /** Key hashes known to (possibly) exist. */
+  knownHashCount(): number
+  /** Unknown hashes refused without a database read because the per-second budget was spent. */
+  refusedUnlistedCount(): number
 }
 
 const UNKNOWN: KeyVerifyResult = { ok: false, reason: 'unknown' }
@@ -40,7 +55,12 @@ export function createKeyService(options: KeyServiceOptions): KeyService {
         throw err
       }
     })
-  const cache = new KeyCache({ load, clock })
+  const listKnown = options.listKnown ?? (() => listKeyHashPrefixes(db, KNOWN_HASH_PREFIX_LENGTH))
+  const known = new KnownKeyHashes({
+    clock,
+    unlistedReadsPerSecond: options.unlistedReadsPerSecond,
+  })
+  const cache = new KeyCache({ load, clock, known })
   changes.subscribe((events) => cache.apply(events))
   return {
     verify(token: string) {
@@ -50,7 +70,10 @@ export function createKeyService(options: KeyServiceOptions): KeyService {
       }
       return cache.verify(hashKey(token))
     },
+    start: () => known.load(listKnown),
     size: () => cache.size(),
     loadCount: () => cache.loadCount(),
+    knownHashCount: () => known.size(),
+    refusedUnlistedCount: () => known.refusedCount(),
   }
 }
