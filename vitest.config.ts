@@ -7,7 +7,12 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['gateway/src/**/*.test.ts', 'admin-ui/src/**/*.test.ts', 'helm/**/*.test.ts', 'bench/**/*.test.ts'],
+          include: [
+            'gateway/src/**/*.test.ts',
+            'admin-ui/src/**/*.test.ts',
+            'helm/**/*.test.ts',
+            'bench/**/*.test.ts',
+          ],
           environment: 'node',
         },
       },

@@ -39,7 +39,7 @@ describe('a regular user in the browser', () => {
       .getByRole('button', { name: 'Done' })
       .click()
     await page.getByRole('row').filter({ hasText: 'bob-key' }).waitFor()
-    const body = await page.locator('body').innerText()
+    const body = await page.locator('body').textContent()
     expect(body).not.toContain('alice-secret-key')
     expect(await page.getByRole('button', { name: 'All users' }).count()).toBe(0)
     expect(await page.getByRole('link', { name: 'Users' }).count()).toBe(0)

@@ -75,6 +75,6 @@ export function pageTextAndValues(page: Page): Promise<string> {
     const values = [...document.querySelectorAll('input, textarea, select')].map(
       (el) => (el as HTMLInputElement).value,
     )
-    return `${document.documentElement.outerHTML}\n${document.body.innerText}\n${values.join('\n')}`
+    return `${document.documentElement.outerHTML}\n${document.body.textContent}\n${values.join('\n')}`
   })
 }
