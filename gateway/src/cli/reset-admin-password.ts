@@ -1,10 +1,10 @@
+import { SYSTEM_ACTOR } from '../audit/audit-log.js'
 import type { Config } from '../config.js'
 import { openDatabase } from '../db/database.js'
 import { migrate } from '../db/migrate.js'
 import { databaseOptionsFor } from '../deps.js'
 import { generatePassword, resetAdminAccount } from '../users/admin-account.js'
 import { hashPassword } from '../users/password.js'
-import { SYSTEM_ACTOR } from '../users/user-audit.js'
 import { NEW_PASSWORD } from '../users/user-input.js'
 import { lockAdminChanges } from '../users/user-repository.js'
 

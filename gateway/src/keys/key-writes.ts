@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely'
+import { type AuditActor, recordAudit } from '../audit/audit-log.js'
 import { recordChange } from '../changes/change-feed.js'
 import type { Scope, Tables } from '../db/tables.js'
 import { checkCustomKey, generateKey, maskCustomKey } from './api-key.js'
-import { type KeyActor, recordKeyAudit } from './key-audit.js'
 import { hashKey } from './key-hash.js'
 import {
   type ApiKeyRecord,
@@ -36,7 +36,7 @@ export type CreateKeyOutcome =
 
 export async function createKey(
   db: Kysely<Tables>,
-  options: { ownerId: number; input: CreateKeyInput; actor: KeyActor; nowMs: number },
+  options: { ownerId: number; input: CreateKeyInput; actor: AuditActor; nowMs: number },
 ): Promise<CreateKeyOutcome> {
   const { ownerId, input, actor, nowMs } = options
   let value: string
@@ -74,13 +74,18 @@ export async function createKey(
       })
       // A cached "unknown" for this hash (someone tried the value before it existed) must go.
       await recordChange(tx, 'key', keyHash)
-      await recordKeyAudit(tx, actor, 'api_key.create', id, {
-        name: input.name,
-        owner_user_id: ownerId,
-        is_custom: input.custom !== null,
-        scope: input.scope,
-        allowed_model_names: input.allowedModelNames,
-        expires_at: expiresAt?.toISOString() ?? null,
+      await recordAudit(tx, {
+        actor,
+        action: 'api_key.create',
+        target: { type: 'api_key', id },
+        details: {
+          name: input.name,
+          owner_user_id: ownerId,
+          is_custom: input.custom !== null,
+          scope: input.scope,
+          allowed_model_names: input.allowedModelNames,
+          expires_at: expiresAt?.toISOString() ?? null,
+        },
       })
       return findApiKeyById(tx, id)
     })
@@ -115,7 +120,7 @@ function uniqueViolation(err: unknown): 'duplicate_name' | 'duplicate_value' | u
 /** Applies `patch`; undefined when the key no longer exists. */
 export async function editKey(
   db: Kysely<Tables>,
-  options: { id: number; patch: KeyPatch; actor: KeyActor },
+  options: { id: number; patch: KeyPatch; actor: AuditActor },
 ): Promise<ApiKeyRecord | undefined> {
   const { id, patch, actor } = options
   return db.transaction().execute(async (tx) => {
@@ -124,10 +129,15 @@ export async function editKey(
       return undefined
     }
     await recordChange(tx, 'key', updated.key_hash)
-    await recordKeyAudit(tx, actor, 'api_key.update', id, {
-      ...patch,
-      expires_at:
-        patch.expires_at === undefined ? undefined : (patch.expires_at?.toISOString() ?? null),
+    await recordAudit(tx, {
+      actor,
+      action: 'api_key.update',
+      target: { type: 'api_key', id },
+      details: {
+        ...patch,
+        expires_at:
+          patch.expires_at === undefined ? undefined : (patch.expires_at?.toISOString() ?? null),
+      },
     })
     return findApiKeyById(tx, id)
   })
@@ -136,7 +146,7 @@ export async function editKey(
 /** Deletes the key; false when it did not exist. */
 export async function removeKey(
   db: Kysely<Tables>,
-  options: { id: number; actor: KeyActor },
+  options: { id: number; actor: AuditActor },
 ): Promise<boolean> {
   const { id, actor } = options
   return db.transaction().execute(async (tx) => {
@@ -146,9 +156,11 @@ export async function removeKey(
       return false
     }
     await recordChange(tx, 'key', deleted.key_hash)
-    await recordKeyAudit(tx, actor, 'api_key.delete', id, {
-      name: before?.name ?? null,
-      owner_user_id: before?.user_id ?? null,
+    await recordAudit(tx, {
+      actor,
+      action: 'api_key.delete',
+      target: { type: 'api_key', id },
+      details: { name: before?.name ?? null, owner_user_id: before?.user_id ?? null },
     })
     return true
   })

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
+import { recordAudit } from '../audit/audit-log.js'
 import { recordChange } from '../changes/change-feed.js'
 import type { AccessPolicy, Backend, Tables } from '../db/tables.js'
-import { insertModelAudit } from './model-audit.js'
 import {
   type DesiredInstance,
   deleteModel,
@@ -97,11 +97,10 @@ export function createModel(db: Kysely<Tables>, input: ModelInput, actor: Actor)
     await syncInstances(tx, id, instances)
     await syncGrants(tx, id, allowed_user_ids)
     await recordChange(tx, 'model', String(id))
-    await insertModelAudit(tx, {
-      actorUserId: actor.userId,
-      actorKeyId: actor.keyId,
+    await recordAudit(tx, {
+      actor,
       action: 'model.create',
-      modelId: id,
+      target: { type: 'model', id },
       details: {
         name: input.name,
         backend: input.backend,
@@ -141,11 +140,10 @@ export function updateModelById(db: Kysely<Tables>, id: number, patch: ModelPatc
     }
     await updateModel(tx, id, values)
     await recordChange(tx, 'model', String(id))
-    await insertModelAudit(tx, {
-      actorUserId: actor.userId,
-      actorKeyId: actor.keyId,
+    await recordAudit(tx, {
+      actor,
       action: 'model.update',
-      modelId: id,
+      target: { type: 'model', id },
       // Field names only: values could hold instance credentials.
       details: { name: values.name ?? model.name, fields: Object.keys(patch).sort() },
     })
@@ -158,11 +156,10 @@ export function deleteModelById(db: Kysely<Tables>, id: number, actor: Actor) {
     const model = await findEditable(tx, id)
     await deleteModel(tx, id)
     await recordChange(tx, 'model', String(id))
-    await insertModelAudit(tx, {
-      actorUserId: actor.userId,
-      actorKeyId: actor.keyId,
+    await recordAudit(tx, {
+      actor,
       action: 'model.delete',
-      modelId: id,
+      target: { type: 'model', id },
       details: { name: model.name },
     })
     return id

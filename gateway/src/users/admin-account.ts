@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { type Kysely, sql } from 'kysely'
+import { type AuditActor, recordAudit } from '../audit/audit-log.js'
 import { recordChange } from '../changes/change-feed.js'
 import type { Tables } from '../db/tables.js'
-import type { AuditActor } from './user-audit.js'
-import { auditUserEvent } from './user-audit.js'
 import { PUBLIC_USER_COLUMNS, type UserRecord } from './user-json.js'
 
 export const ADMIN_USERNAME = 'admin'
@@ -48,8 +47,11 @@ export async function resetAdminAccount(
     .returning(PUBLIC_USER_COLUMNS)
     .executeTakeFirstOrThrow()
   await recordChange(tx, 'user', String(user.id))
-  await auditUserEvent(tx, options.actor, options.action, user.id, {
-    generated_password: options.requirePasswordChange,
+  await recordAudit(tx, {
+    actor: options.actor,
+    action: options.action,
+    target: { type: 'user', id: user.id },
+    details: { generated_password: options.requirePasswordChange },
   })
   return user
 }

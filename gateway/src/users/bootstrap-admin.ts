@@ -2,10 +2,10 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
+import { SYSTEM_ACTOR } from '../audit/audit-log.js'
 import type { Tables } from '../db/tables.js'
 import { generatePassword, resetAdminAccount } from './admin-account.js'
 import { hashPassword } from './password.js'
-import { SYSTEM_ACTOR } from './user-audit.js'
 import { countActiveAdmins, lockAdminChanges } from './user-repository.js'
 
 export interface BootstrapAdminOptions {

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely'
+import { type AuditActor, recordAudit } from '../audit/audit-log.js'
 import { recordChange } from '../changes/change-feed.js'
 import type { Tables } from '../db/tables.js'
 import { hashPassword } from './password.js'
-import { type AuditActor, auditUserEvent } from './user-audit.js'
 import type { UserRecord } from './user-json.js'
 import {
   countActiveAdmins,
@@ -62,9 +62,11 @@ export async function createUser(
     if (user === undefined) {
       return { ok: false, reason: 'duplicate' }
     }
-    await auditUserEvent(tx, actor, 'user.created', user.id, {
-      username: user.username,
-      is_admin: user.is_admin,
+    await recordAudit(tx, {
+      actor,
+      action: 'user.created',
+      target: { type: 'user', id: user.id },
+      details: { username: user.username, is_admin: user.is_admin },
     })
     return { ok: true, user }
   })
@@ -111,12 +113,17 @@ export async function updateUser(
     if (user.is_admin !== current.is_admin || user.is_active !== current.is_active) {
       await recordChange(tx, 'user', String(id))
     }
-    await auditUserEvent(tx, actor, 'user.updated', id, {
-      fields: Object.entries(columns)
-        .filter(([, v]) => v !== undefined)
-        .map(([k]) => (k === 'password_hash' ? 'password' : k)),
-      is_admin: user.is_admin,
-      is_active: user.is_active,
+    await recordAudit(tx, {
+      actor,
+      action: 'user.updated',
+      target: { type: 'user', id },
+      details: {
+        fields: Object.entries(columns)
+          .filter(([, v]) => v !== undefined)
+          .map(([k]) => (k === 'password_hash' ? 'password' : k)),
+        is_admin: user.is_admin,
+        is_active: user.is_active,
+      },
     })
     return { ok: true, user }
   })
@@ -149,7 +156,12 @@ export async function deleteUser(
     }
     await recordChange(tx, 'user', String(id))
     await deleteUserById(tx, id)
-    await auditUserEvent(tx, actor, 'user.deleted', id, { username: current.username })
+    await recordAudit(tx, {
+      actor,
+      action: 'user.deleted',
+      target: { type: 'user', id },
+      details: { username: current.username },
+    })
     return { ok: true }
   })
 }
@@ -199,7 +211,11 @@ export async function changeOwnPassword(
       require_password_change: false,
     })
     if (user !== undefined) {
-      await auditUserEvent(tx, actor, 'user.password_changed', user.id)
+      await recordAudit(tx, {
+        actor,
+        action: 'user.password_changed',
+        target: { type: 'user', id: user.id },
+      })
     }
     return user
   })

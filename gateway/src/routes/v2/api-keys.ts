@@ -1,11 +1,11 @@
 import type { Context, Hono } from 'hono'
+import type { AuditActor } from '../../audit/audit-log.js'
 import type { Principal } from '../../auth/principal.js'
 import type { Deps } from '../../deps.js'
 import type { AppEnv } from '../../http/app-env.js'
 import { GatewayError } from '../../http/gateway-error.js'
 import { parseInput, readJsonBody, unwrapInput } from '../../http/request-input.js'
 import { type ApiKeyPage, type CreatedApiKey, toApiKey } from '../../keys/api-key-view.js'
-import type { KeyActor } from '../../keys/key-audit.js'
 import {
   checkListQuery,
   createKeyBody,
@@ -117,7 +117,7 @@ export function registerApiKeyRoutes(app: Hono<AppEnv>, deps: Deps): void {
   })
 }
 
-function actorOf(principal: Principal): KeyActor {
+function actorOf(principal: Principal): AuditActor {
   return { userId: principal.userId, keyId: principal.keyId }
 }
 
