@@ -1,10 +1,9 @@
 import { Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import type { Deps } from './deps.js'
 import type { AppEnv } from './http/app-env.js'
-import { GatewayError } from './http/gateway-error.js'
 import { onError, onNotFound } from './http/on-error.js'
 import { authenticate, requireScope } from './middleware/auth.js'
+import { bodyLimit } from './middleware/body-limit.js'
 import { requestContext } from './middleware/request-id.js'
 import { accessLog } from './middleware/request-log.js'
 import { registerAuthRoutes } from './routes/auth.js'
@@ -29,14 +28,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   registerHealthRoutes(app, deps)
   registerMetricsRoute(app, deps)
 
-  const limit = bodyLimit({
-    maxSize: deps.config.maxBodyBytes,
-    onError: () => {
-      throw new GatewayError('request_too_large', {
-        message: `The request body exceeds ${deps.config.maxBodyBytes} bytes.`,
-      })
-    },
-  })
+  const limit = bodyLimit(deps.config.maxBodyBytes)
   app.use('/auth/*', limit)
   registerAuthRoutes(app, deps)
 
