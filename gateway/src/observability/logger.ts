@@ -1,6 +1,28 @@
 import { type DestinationStream, type LevelWithSilent, type Logger, pino } from 'pino'
 
-/** Paths removed at the logger, so a careless log call cannot leak a secret or a prompt. */
+const SECRET_FIELDS = [
+  'authorization',
+  'cookie',
+  'password',
+  'new_password',
+  'current_password',
+  'value',
+  'secret',
+  'apiKey',
+  'api_key',
+  'token',
+  'messages',
+  'prompt',
+  'input',
+  'body',
+]
+
+/**
+ * Paths removed at the logger, so a careless log call cannot leak a secret or a prompt: request and response
+ * headers, and secret-named fields at the top of a log object or of its `err`. Explicit paths only: pino's
+ * wildcard redaction (`*.password`) made every log line ~9× slower (68 µs instead of 8 µs each), which is a large
+ * share of the gateway's own cost per request.
+ */
 export const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
@@ -8,20 +30,9 @@ export const REDACT_PATHS = [
   'res.headers["set-cookie"]',
   'headers.authorization',
   'headers.cookie',
-  '*.authorization',
-  '*.cookie',
-  '*.password',
-  '*.new_password',
-  '*.current_password',
-  '*.value',
-  '*.secret',
-  '*.apiKey',
-  '*.api_key',
-  '*.token',
-  '*.messages',
-  '*.prompt',
-  '*.input',
-  '*.body',
+  'headers["x-api-key"]',
+  ...SECRET_FIELDS,
+  ...SECRET_FIELDS.map((f) => `err.${f}`),
 ]
 
 export function createLogger(level: LevelWithSilent, destination?: DestinationStream): Logger {
