@@ -5,7 +5,12 @@ import type { Deps } from '../../deps.js'
 import type { AppEnv } from '../../http/app-env.js'
 import { GatewayError } from '../../http/gateway-error.js'
 import { parseInput } from '../../http/request-input.js'
-import { readUsageReport, USAGE_DIMENSIONS, type UsageItem } from '../../usage/usage-report.js'
+import {
+  readUsageReport,
+  USAGE_DIMENSIONS,
+  type UsageDimension,
+  type UsageItem,
+} from '../../usage/usage-report.js'
 
 export type { UsageItem } from '../../usage/usage-report.js'
 
@@ -31,13 +36,10 @@ const usageQuery = z.object({
     .string()
     .default('api_key')
     .transform((v) => [...new Set(v.split(',').map((d) => d.trim()))])
-    .pipe(
-      z.array(
-        z.enum(USAGE_DIMENSIONS, {
-          error: `must be ${USAGE_DIMENSIONS.join(', ')} or a comma list of them`,
-        }),
-      ),
-    ),
+    .refine((dims) => dims.every(isDimension), {
+      error: `must be ${USAGE_DIMENSIONS.join(', ')} or a comma-separated list of them`,
+    })
+    .transform((dims) => dims.filter(isDimension)),
   from: z.iso.date({ error: 'must be a date (YYYY-MM-DD)' }).optional(),
   to: z.iso.date({ error: 'must be a date (YYYY-MM-DD)' }).optional(),
   user_id: z
@@ -47,6 +49,10 @@ const usageQuery = z.object({
   api_key_id: positiveInt.optional(),
   model: z.string().trim().min(1).max(256).optional(),
 })
+
+function isDimension(d: string): d is UsageDimension {
+  return (USAGE_DIMENSIONS as readonly string[]).includes(d)
+}
 
 /**
  * GET /v2/usage: requests and tokens per key, model and/or UTC day (DESIGN §3). A user sees their own keys; an
