@@ -27,6 +27,7 @@ const database = await openDatabase({ kind: 'postgres', url })
 const changes = new ChangeFeed({ database, refreshMs: 60_000, logger })
 const keys = createKeyService({ db: database.db, changes, clock: systemClock, logger })
 await changes.start()
+await keys.start() // as createDeps does: the set of known key hashes
 
 const first = await keys.verify(key)
 if (!first.ok) {
