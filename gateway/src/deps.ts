@@ -12,6 +12,7 @@ import { readModelsFile } from './models/models-file.js'
 import { applyModelsFile } from './models/models-file-sync.js'
 import type { Metrics } from './observability/metrics.js'
 import { createMetrics } from './observability/metrics.js'
+import type { ResolveHost } from './upstream/host-resolver.js'
 import { createUpstreamPool, type UpstreamPool } from './upstream/upstream-pool.js'
 import { createUsageRecorder, type UsageRecorder } from './usage/usage-recorder.js'
 import { bootstrapAdmin } from './users/bootstrap-admin.js'
@@ -38,6 +39,8 @@ export interface CreateDepsOptions {
   clock?: Clock
   /** Tests pass an already-open database (a fresh schema); otherwise config decides. */
   database?: Database
+  /** Host name → addresses for engine discovery (tests play a headless Service); the system resolver otherwise. */
+  resolveHost?: ResolveHost
 }
 
 export function databaseOptionsFor(config: Config) {
@@ -72,12 +75,18 @@ export async function createDeps(config: Config, options: CreateDepsOptions): Pr
   const keys = createKeyService({ db, changes, clock, logger })
   const sessions = createSessionService({ db, secret, clock })
   const models = createModelRegistry({ db, changes, logger })
-  const upstreams = createUpstreamPool({ config, logger, metrics })
+  const upstreams = createUpstreamPool({
+    config,
+    logger,
+    metrics,
+    ...(options.resolveHost === undefined ? {} : { resolveHost: options.resolveHost }),
+  })
   const usage = createUsageRecorder({ db, logger, metrics, clock })
   await changes.start()
   // After the feed: a key created between the two reads is then announced by an event.
   await keys.start()
   await models.load()
+  upstreams.startHealthChecks(() => models.listAll()) // stopped by upstreams.close() in closeDeps
   metrics.bindSources({
     keyCacheEntries: () => keys.size(),
     keyCacheRefreshAgeSeconds: () => changes.refreshAgeSeconds(),

@@ -42,6 +42,8 @@ export interface ModelRegistry {
   resolve(principal: Principal, name: string): ModelTarget | undefined
   /** Exactly the models the principal may call, sorted by name. */
   listFor(principal: Principal): readonly ModelTarget[]
+  /** Every model, sorted by name, whoever asks: for background work (engine health checks), never for a caller. */
+  listAll(): readonly ModelTarget[]
   /** Any model by id, whoever asks: for admin writes, which are not limited by a key's allowlist. */
   findById(id: number): ModelTarget | undefined
   /** A bounded metric label: the configured name, or 'other'. */
@@ -132,6 +134,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
   return {
     resolve: (principal, name) => resolveIn(snapshot, principal, name),
     listFor: (principal) => listIn(snapshot, principal),
+    listAll: () => snapshot.sorted,
     findById: (id) => snapshot.byId.get(id),
     labelFor: (name) => (snapshot.byName.has(name) ? name : 'other'),
     async load() {

@@ -1,24 +1,18 @@
-/** Live state of one engine instance, as shown in /v2/models responses. */
+/** Live state of one engine address, or of an instance URL (the aggregate of its addresses), in /v2/models. */
 export type InstanceHealth = 'healthy' | 'unhealthy' | 'unknown'
 
 /**
- * What the gateway currently believes about each instance, by URL. The picker consults it; for now nothing
- * writes to it, so every instance is 'unknown' (eligible). Background probing and marking an instance down
- * after connection errors plug in here (DESIGN §6).
+ * An instance URL that resolves to several addresses is healthy when any of them is (it can take traffic),
+ * unknown when none is healthy but some were not probed yet, and unhealthy otherwise, including when its name
+ * resolves to no address at all.
  */
-export class InstanceHealthStore {
-  readonly #states = new Map<string, InstanceHealth>()
-
-  get(url: string): InstanceHealth {
-    return this.#states.get(url) ?? 'unknown'
+export function aggregateHealth(states: Iterable<InstanceHealth>): InstanceHealth {
+  let sawUnknown = false
+  for (const s of states) {
+    if (s === 'healthy') {
+      return 'healthy'
+    }
+    sawUnknown ||= s === 'unknown'
   }
-
-  set(url: string, health: InstanceHealth): void {
-    this.#states.set(url, health)
-  }
-
-  /** May a request be sent there? Unknown counts as yes: a fresh gateway must serve before its first probe. */
-  isEligible(url: string): boolean {
-    return this.get(url) !== 'unhealthy'
-  }
+  return sawUnknown ? 'unknown' : 'unhealthy'
 }

@@ -10,6 +10,7 @@ import { JsonUsageTail } from './json-usage-tail.js'
 import { modelNotFound } from './model-not-found.js'
 import { readErrorBody } from './read-error-body.js'
 import { buildUpstreamBody, parseInferenceBody } from './request-body.js'
+import { type SendOutcome, sendWithFailover } from './send-with-failover.js'
 import { type RelayOutcome, relayBody } from './sse-relay.js'
 import { SseScanner } from './sse-scanner.js'
 import { fromEngineResponse, fromTransportError } from './upstream-error.js'
@@ -93,13 +94,6 @@ export function createProxyHandler(deps: Deps, route: ProxyRoute): Handler<AppEn
     }
     const label = models.labelFor(model.name)
     c.set('modelLabel', label)
-    const instance = upstreams.pick(model.instances)
-    if (instance === undefined) {
-      throw new GatewayError('upstream_unavailable', {
-        message: `No instance of \`${model.name}\` can take requests right now; retry later.`,
-        retryAfterSeconds: NO_INSTANCE_RETRY_AFTER_SECONDS,
-      })
-    }
     const body = buildUpstreamBody(req, {
       upstreamModel: model.upstreamModelName ?? model.name,
       usageDefaultsOn: model.backend === 'vllm',
@@ -116,18 +110,18 @@ export function createProxyHandler(deps: Deps, route: ProxyRoute): Handler<AppEn
       }
     }
 
-    let res: UpstreamResponse
+    let sent: SendOutcome
     try {
-      res = await upstreams.send(instance, {
+      sent = await sendWithFailover(upstreams, model.instances, (endpoint) => ({
         path: route.enginePath,
         headers: toEngineHeaders(c.req.raw.headers, {
           requestId,
-          engineApiKey: instance.apiKey,
+          engineApiKey: endpoint.instance.apiKey,
           contentLength: body.bytes.byteLength,
         }),
         body: body.bytes,
         signal: call.controller.signal,
-      })
+      }))
     } catch (err) {
       finish()
       if (call.clientGone) {
@@ -135,6 +129,14 @@ export function createProxyHandler(deps: Deps, route: ProxyRoute): Handler<AppEn
       }
       throw fromTransportError(err, upstreams.timeouts)
     }
+    if (!sent.ok) {
+      finish()
+      throw new GatewayError('upstream_unavailable', {
+        message: `No instance of \`${model.name}\` can take requests right now; retry later.`,
+        retryAfterSeconds: NO_INSTANCE_RETRY_AFTER_SECONDS,
+      })
+    }
+    const res = sent.res
     if (res.status < 200 || res.status >= 300) {
       const text = await readErrorBody(res.body)
       finish()

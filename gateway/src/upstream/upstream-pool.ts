@@ -1,25 +1,25 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { Logger } from 'pino'
-import { Pool } from 'undici'
 import type { Config } from '../config.js'
-import type { InstanceTarget } from '../models/model-registry.js'
+import type { InstanceTarget, ModelTarget } from '../models/model-registry.js'
 import type { Metrics } from '../observability/metrics.js'
-import { type InstanceHealth, InstanceHealthStore } from './instance-health.js'
-import { pickInstance } from './instance-picker.js'
+import { AddressBook } from './address-book.js'
+import type { EngineAddress } from './engine-address.js'
+import { publishHealth } from './health-gauge.js'
+import { HealthProber } from './health-prober.js'
+import { type ResolveHost, resolveWithSystem } from './host-resolver.js'
+import type { InstanceHealth } from './instance-health.js'
+import { type Endpoint, pickEndpoint } from './instance-picker.js'
 
 export type { InstanceHealth } from './instance-health.js'
-
-/**
- * Engines close idle connections after ~5 s (uvicorn's and httplib's keep-alive, ENGINES.md §5); closing ours
- * first means a request never lands on a socket the engine is closing.
- */
-const KEEP_ALIVE_MS = 4_000
 
 export interface UpstreamPoolOptions {
   config: Config
   logger: Logger
   metrics: Metrics
+  /** Host name → addresses; the system resolver by default (tests play a headless Service with a map). */
+  resolveHost?: ResolveHost
 }
 
 export interface UpstreamRequest {
@@ -34,83 +34,112 @@ export interface UpstreamRequest {
 export interface UpstreamResponse {
   readonly status: number
   readonly headers: IncomingHttpHeaders
-  /** Must be consumed or destroyed; the instance's outstanding count drops when it closes. */
+  /** Must be consumed or destroyed; the address's outstanding count drops when it closes. */
   readonly body: Readable
 }
 
+/** Where one request goes: an instance (its weight and engine key) at one of its addresses. */
+export type UpstreamEndpoint = Endpoint<EngineAddress>
+
+/** One address as /v2/models, tests and operators see it. */
+export interface AddressStatus {
+  readonly address: string
+  readonly health: InstanceHealth
+  readonly outstanding: number
+}
+
 export interface UpstreamPool {
-  /** The instance's current health; 'unknown' before the first probe. */
+  /** The instance URL's health: the aggregate of its addresses when its host name resolves to several. */
   healthOf(instanceUrl: string): InstanceHealth
-  /** The instance to send the next request to, or undefined when none is eligible. */
-  pick(instances: readonly InstanceTarget[]): InstanceTarget | undefined
+  /** Each address the instance URL stands for right now. */
+  addressesOf(instanceUrl: string): readonly AddressStatus[]
+  /**
+   * Where to send the next request for these instances, or undefined when none is eligible. Pure lookup:
+   * O(addresses), no I/O. `avoid` skips an address that just failed.
+   */
+  pick(instances: readonly InstanceTarget[], avoid?: EngineAddress): UpstreamEndpoint | undefined
   /**
    * Sends one request. Rejects with undici's error on connection failure, headers timeout or abort; a body
    * that goes quiet for the idle timeout errors with BodyTimeoutError.
    */
-  send(instance: InstanceTarget, request: UpstreamRequest): Promise<UpstreamResponse>
+  send(endpoint: UpstreamEndpoint, request: UpstreamRequest): Promise<UpstreamResponse>
+  /** Takes an address out of rotation at once (it refused a connection); the prober brings it back. */
+  markDown(address: EngineAddress, err: unknown): void
+  /** Starts background health checks of every instance of `models()` (read on each round). */
+  startHealthChecks(models: () => readonly ModelTarget[]): void
   readonly timeouts: { readonly headersMs: number; readonly idleMs: number }
+  /** Stops probing and closes every connection. */
   close(): Promise<void>
 }
 
-interface Origin {
-  readonly pool: Pool
-  /** Path of the instance URL (e.g. `/engine` behind a path-routing proxy); usually empty. */
-  readonly prefix: string
+interface Route {
+  readonly version: number
+  readonly endpoints: readonly UpstreamEndpoint[]
 }
 
-/** One undici Pool per engine origin, created on first use and reused (STYLE §7). */
+/** One undici Pool per engine address (STYLE §7), health-aware picking, DNS expansion (DESIGN §6). */
 class UndiciUpstreamPool implements UpstreamPool {
   readonly timeouts: { readonly headersMs: number; readonly idleMs: number }
-  readonly #origins = new Map<string, Origin>()
-  readonly #pools = new Map<string, Pool>()
-  readonly #outstanding = new Map<string, number>()
-  readonly #health = new InstanceHealthStore()
+  readonly #book: AddressBook
+  readonly #logger: Logger
+  readonly #metrics: Metrics
+  readonly #intervalMs: number
+  /** Endpoints per instance of the current registry snapshot, rebuilt when its addresses change. */
+  readonly #routes = new WeakMap<InstanceTarget, Route>()
+  readonly #endpointsOf = (instance: InstanceTarget) => this.#routeOf(instance).endpoints
+  #prober: HealthProber | undefined
+  #models: () => readonly ModelTarget[] = () => []
   #rotation = 0
 
   constructor(options: UpstreamPoolOptions) {
+    const { config } = options
     this.timeouts = {
-      headersMs: options.config.upstreamHeadersTimeoutMs,
-      idleMs: options.config.upstreamIdleTimeoutMs,
+      headersMs: config.upstreamHeadersTimeoutMs,
+      idleMs: config.upstreamIdleTimeoutMs,
     }
+    this.#logger = options.logger
+    this.#metrics = options.metrics
+    this.#intervalMs = config.healthIntervalMs
+    this.#book = new AddressBook({
+      resolveHost: options.resolveHost ?? resolveWithSystem,
+      headersTimeoutMs: config.upstreamHeadersTimeoutMs,
+      idleTimeoutMs: config.upstreamIdleTimeoutMs,
+      logger: options.logger,
+    })
   }
 
   healthOf(instanceUrl: string): InstanceHealth {
-    return this.#health.get(instanceUrl)
-  }
-
-  pick(instances: readonly InstanceTarget[]): InstanceTarget | undefined {
-    this.#rotation = (this.#rotation + 1) % 1_000_000
-    return pickInstance(
-      instances,
-      {
-        outstanding: (url) => this.#outstanding.get(url) ?? 0,
-        isEligible: (url) => this.#health.isEligible(url),
-      },
-      this.#rotation,
-    )
-  }
-
-  async send(instance: InstanceTarget, request: UpstreamRequest): Promise<UpstreamResponse> {
-    const { pool, prefix } = this.#originOf(instance.url)
-    const url = instance.url
-    this.#outstanding.set(url, (this.#outstanding.get(url) ?? 0) + 1)
-    let released = false
-    const release = () => {
-      if (!released) {
-        released = true
-        const left = (this.#outstanding.get(url) ?? 1) - 1
-        if (left <= 0) {
-          this.#outstanding.delete(url)
-        } else {
-          this.#outstanding.set(url, left)
-        }
-      }
+    if (this.#book.isNew(instanceUrl)) {
+      this.#prober?.soon() // shown before any request picked it (/v2/models right after a create)
     }
+    return this.#book.healthOf(instanceUrl)
+  }
+
+  addressesOf(instanceUrl: string): readonly AddressStatus[] {
+    return this.#book.resolutionOf(instanceUrl).addresses.map((a) => ({
+      address: a.key,
+      health: a.health,
+      outstanding: a.outstanding,
+    }))
+  }
+
+  pick(instances: readonly InstanceTarget[], avoid?: EngineAddress): UpstreamEndpoint | undefined {
+    this.#rotation = (this.#rotation + 1) % 1_000_000
+    return pickEndpoint(instances, this.#endpointsOf, this.#rotation, avoid)
+  }
+
+  async send(endpoint: UpstreamEndpoint, request: UpstreamRequest): Promise<UpstreamResponse> {
+    const address = endpoint.address
+    const release = address.begin()
     try {
-      const res = await pool.request({
+      const res = await address.pool.request({
         method: 'POST',
-        path: prefix + request.path,
-        headers: request.headers,
+        path: address.prefix + request.path,
+        // An address a host name resolved to: the engine (or the proxy in front of it) still sees the name.
+        headers:
+          address.hostName === undefined
+            ? request.headers
+            : { ...request.headers, host: address.hostName },
         body: request.body,
         signal: request.signal,
       })
@@ -125,34 +154,62 @@ class UndiciUpstreamPool implements UpstreamPool {
     }
   }
 
-  #originOf(instanceUrl: string): Origin {
-    const known = this.#origins.get(instanceUrl)
-    if (known !== undefined) {
-      return known
+  markDown(address: EngineAddress, err: unknown): void {
+    if (address.setHealth('unhealthy')) {
+      this.#logger.warn({ instance: address.key, err }, 'engine instance marked down')
+      this.#publish()
     }
-    const parsed = new URL(instanceUrl)
-    let pool = this.#pools.get(parsed.origin)
-    if (pool === undefined) {
-      pool = new Pool(parsed.origin, {
-        keepAliveTimeout: KEEP_ALIVE_MS,
-        keepAliveMaxTimeout: KEEP_ALIVE_MS,
-        keepAliveTimeoutThreshold: 1_000,
-        headersTimeout: this.timeouts.headersMs,
-        bodyTimeout: this.timeouts.idleMs,
-      })
-      this.#pools.set(parsed.origin, pool)
+  }
+
+  startHealthChecks(models: () => readonly ModelTarget[]): void {
+    if (this.#prober !== undefined) {
+      return
     }
-    const origin = { pool, prefix: parsed.pathname.replace(/\/+$/, '') }
-    this.#origins.set(instanceUrl, origin)
-    return origin
+    this.#models = models
+    this.#prober = new HealthProber({
+      book: this.#book,
+      intervalMs: this.#intervalMs,
+      instanceUrls: () => {
+        const urls = new Set<string>()
+        for (const m of models()) {
+          for (const i of m.instances) {
+            urls.add(i.url)
+          }
+        }
+        return urls
+      },
+      onRound: () => this.#publish(),
+      logger: this.#logger,
+    })
+    this.#prober.start()
   }
 
   async close(): Promise<void> {
-    const pools = [...this.#pools.values()]
-    this.#pools.clear()
-    this.#origins.clear()
+    await this.#prober?.stop()
     // Shutdown has already let streams finish (server.stop's grace); whatever is left is cut.
-    await Promise.all(pools.map((p) => p.destroy()))
+    await this.#book.close()
+  }
+
+  #routeOf(instance: InstanceTarget): Route {
+    const known = this.#routes.get(instance)
+    const isNew = known === undefined && this.#book.isNew(instance.url)
+    const resolution = this.#book.resolutionOf(instance.url)
+    if (known !== undefined && known.version === resolution.version) {
+      return known
+    }
+    const route: Route = {
+      version: resolution.version,
+      endpoints: resolution.addresses.map((address) => ({ instance, address })),
+    }
+    this.#routes.set(instance, route)
+    if (isNew) {
+      this.#prober?.soon() // an instance added through the API: learn its health now, not in an interval
+    }
+    return route
+  }
+
+  #publish(): void {
+    publishHealth(this.#metrics.upstreamUp, this.#models(), this.#book)
   }
 }
 

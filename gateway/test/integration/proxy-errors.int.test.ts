@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { type Behaviour, ENGINE_ERRORS } from '../support/fake-engine.js'
+import { type Behaviour, ENGINE_ERRORS, waitUntil } from '../support/fake-engine.js'
 import { type ProxyFixture, post, startProxyFixture } from '../support/proxy-fixture.js'
 import { dbTargets } from '../support/test-db.js'
 
@@ -101,10 +101,14 @@ describe.each(dbTargets())('proxy upstream errors on %s', (target) => {
       expect(body.error.message).toContain('Loading model')
     })
 
-    it('answers 502 when the instance refuses the connection', async () => {
+    it('answers 503 with Retry-After once the only instance is known to refuse connections', async () => {
+      // The 502 of the request that finds it refusing is in upstream-routing.int.test.ts.
+      const url = f.gw.deps.models.listAll().find((m) => m.name === 'refused')?.instances[0]?.url
+      await waitUntil(() => f.gw.deps.upstreams.healthOf(url ?? '') === 'unhealthy')
       const res = await post(f, '/v1/chat/completions', { model: 'refused', ...CHAT })
-      expect(res.status).toBe(502)
-      expect(((await res.json()) as Envelope).error.code).toBe('upstream_error')
+      expect(res.status).toBe(503)
+      expect(res.headers.get('retry-after')).toMatch(/^\d+$/)
+      expect(((await res.json()) as Envelope).error.code).toBe('upstream_unavailable')
     })
 
     it('answers 503 with Retry-After when the model has no instance', async () => {

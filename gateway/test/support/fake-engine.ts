@@ -17,10 +17,10 @@ import type { AddressInfo } from 'node:net'
 export type EngineFlavour = 'vllm' | 'llamacpp'
 
 export type Behaviour =
-  /** Answers at once: frames written back to back. */
-  | { kind: 'normal'; tokens?: string[] }
+  /** Answers at once: frames written back to back (`ping`: a `: ping` comment line before each frame). */
+  | { kind: 'normal'; tokens?: string[]; ping?: boolean }
   /** Streams with `gapMs` between frames (non-streaming: waits `gapMs` per token before answering). */
-  | { kind: 'slow'; gapMs: number; tokens?: string[] }
+  | { kind: 'slow'; gapMs: number; tokens?: string[]; ping?: boolean }
   /** Sends the status, headers and `afterFrames` frames (vLLM flushes headers first), then nothing, forever. */
   | { kind: 'stalled'; afterFrames?: number }
   /** Never sends the status line (a request stuck in the queue, or llama.cpp's late headers). */
@@ -29,6 +29,8 @@ export type Behaviour =
   | { kind: 'error_mid_stream'; afterFrames?: number; message?: string }
   /** Destroys the socket after `afterFrames` frames. */
   | { kind: 'destroy_mid_stream'; afterFrames?: number }
+  /** Destroys the socket as soon as the request arrived: a reset before any response byte (a crash). */
+  | { kind: 'reset' }
   /** An error answer before any stream: any status and raw body. */
   | {
       kind: 'status'
@@ -59,10 +61,17 @@ export interface FakeEngineOptions {
   script?: Script
   /** llama.cpp only: answer 503 "Loading model" to everything but the models routes. */
   loading?: boolean
+  /** Listen address (any 127.x.y.z works on Linux, to play several pods behind one name); 127.0.0.1 by default. */
+  host?: string
+  /** Listen port (e.g. to restart an engine where it was); a free one by default. */
+  port?: number
 }
 
 export interface FakeEngine {
   readonly url: string
+  readonly port: number
+  /** Inference requests only (POSTs), in order, without the health probes. */
+  inferenceRequests(): RecordedRequest[]
   readonly flavour: EngineFlavour
   /** Every request received, in order (health checks included). */
   readonly requests: RecordedRequest[]
@@ -310,6 +319,9 @@ async function stream(
       if (ctx.closed()) {
         return
       }
+    }
+    if ((behaviour.kind === 'normal' || behaviour.kind === 'slow') && behaviour.ping === true) {
+      await write(res, ': ping\n\n')
     }
     await write(res, frames[i] ?? '')
   }
@@ -582,6 +594,10 @@ export async function startFakeEngine(options: FakeEngineOptions): Promise<FakeE
     if (behaviour.kind === 'no_headers') {
       return
     }
+    if (behaviour.kind === 'reset') {
+      res.socket?.destroy()
+      return
+    }
     let json: Record<string, unknown>
     try {
       json = JSON.parse(rec.body.toString('utf8')) as Record<string, unknown>
@@ -605,10 +621,16 @@ export async function startFakeEngine(options: FakeEngineOptions): Promise<FakeE
 
   // Engines close idle keep-alive connections after ~5 s (ENGINES.md §5).
   server.keepAliveTimeout = 5_000
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const host = options.host ?? '127.0.0.1'
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, host, resolve)
+  })
   const { port } = server.address() as AddressInfo
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host}:${port}`,
+    port,
+    inferenceRequests: () => requests.filter((r) => r.method === 'POST'),
     flavour: options.flavour,
     requests,
     setScript: (s) => {

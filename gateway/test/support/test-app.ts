@@ -7,6 +7,7 @@ import type { Database } from '../../src/db/database.js'
 import { closeDeps, createDeps, type Deps } from '../../src/deps.js'
 import { createLogger } from '../../src/observability/logger.js'
 import { type RunningServer, startServer } from '../../src/server.js'
+import type { ResolveHost } from '../../src/upstream/host-resolver.js'
 import { createTestDatabase, type DbTarget, type TestDatabase } from './test-db.js'
 
 export const ADMIN_PASSWORD = 'admin-password-for-tests'
@@ -25,6 +26,8 @@ export interface StartGatewayOptions {
   env?: Record<string, string>
   /** Capture the JSON log lines (e.g. to check redaction). */
   logDestination?: DestinationStream
+  /** Engine host name resolver (plays a Kubernetes headless Service in discovery tests). */
+  resolveHost?: ResolveHost
 }
 
 function testConfig(dataDir: string, env: Record<string, string> = {}): Config {
@@ -53,7 +56,11 @@ export async function startGateway(
     options.logDestination,
   )
   const database = await testDb.open()
-  const deps = await createDeps(config, { logger, database })
+  const deps = await createDeps(config, {
+    logger,
+    database,
+    ...(options.resolveHost === undefined ? {} : { resolveHost: options.resolveHost }),
+  })
   const server = await startServer(deps, '127.0.0.1', 0)
   return {
     url: `http://127.0.0.1:${server.port}`,
