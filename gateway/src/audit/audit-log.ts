@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import type { Tables } from '../db/tables.js'
 
 /** Who made a change: a user through a session or one of their keys, or nobody (start-up, the CLI). */
@@ -41,7 +41,8 @@ export async function recordAudit(db: Kysely<Tables>, entry: AuditEntry): Promis
       action: entry.action,
       target_type: entry.target.type,
       target_id: String(entry.target.id),
-      details: JSON.stringify(withoutSecrets(entry.details ?? {})),
+      // Sent as text and cast: postgres.js would otherwise JSON-encode the JSON text again (a jsonb string).
+      details: sql<string>`${JSON.stringify(withoutSecrets(entry.details ?? {}))}::text::jsonb`,
     })
     .execute()
 }
