@@ -82,9 +82,11 @@ export class ChangeFeed {
       .executeTakeFirst()
     this.#lastId = Number(row?.max ?? 0)
     this.#lastCaughtUpAt = this.#now()
-    this.#unlisten = await this.#database.listen(CHANGE_CHANNEL, () => {
+    const catchUpNow = () => {
       this.catchUp().catch((err: unknown) => this.#log.warn({ err }, 'change feed catch-up failed'))
-    })
+    }
+    // Also on every re-subscription after a lost connection: changes notified while nobody listened are read now.
+    this.#unlisten = await this.#database.listen(CHANGE_CHANNEL, catchUpNow, catchUpNow)
     this.#timer = setInterval(() => {
       this.#safetyRefresh().catch((err: unknown) =>
         this.#log.warn({ err }, 'change feed refresh failed'),

@@ -15,8 +15,15 @@ export type Unlisten = () => Promise<void>
 export interface Database {
   readonly db: Kysely<Tables>
   readonly kind: 'postgres' | 'pglite'
-  /** Subscribes to NOTIFY on `channel`; the callback gets the payload. */
-  listen(channel: string, onPayload: (payload: string) => void): Promise<Unlisten>
+  /**
+   * Subscribes to NOTIFY on `channel`; the callback gets the payload. `onSubscribed` runs after every (re)subscription:
+   * postgres.js re-subscribes by itself after a lost connection, and what was notified meanwhile is gone.
+   */
+  listen(
+    channel: string,
+    onPayload: (payload: string) => void,
+    onSubscribed?: () => void,
+  ): Promise<Unlisten>
   ping(): Promise<void>
   /** Runs a multi-statement script (simple query protocol), e.g. schema.sql. */
   execScript(script: string): Promise<void>
@@ -53,8 +60,8 @@ function openPostgres(url: string, max: number): Database {
   return {
     db,
     kind: 'postgres',
-    async listen(channel, onPayload) {
-      const sub = await client.listen(channel, onPayload)
+    async listen(channel, onPayload, onSubscribed) {
+      const sub = await client.listen(channel, onPayload, onSubscribed)
       return () => sub.unlisten()
     },
     async ping() {

@@ -93,7 +93,7 @@ export function authenticate(options: AuthOptions): MiddlewareHandler<AppEnv> {
     }
     const cookie = getCookie(c, SESSION_COOKIE)
     if (cookie !== undefined && cookie !== '') {
-      const session = await sessions.verify(cookie)
+      const session = await verifySession(sessions, cookie, metrics)
       if (session === null) {
         metrics.auth.inc({ result: 'session_invalid' })
         throw new GatewayError('invalid_api_key', {
@@ -115,6 +115,20 @@ export function authenticate(options: AuthOptions): MiddlewareHandler<AppEnv> {
     }
     metrics.auth.inc({ result: 'missing' })
     throw new GatewayError('missing_api_key')
+  }
+}
+
+/** A session is checked against the users table: when the database is away that is an outage (503), not a 500. */
+async function verifySession(
+  sessions: SessionVerifier,
+  cookie: string,
+  metrics: Metrics,
+): Promise<SessionCheck | null> {
+  try {
+    return await sessions.verify(cookie)
+  } catch (err) {
+    metrics.auth.inc({ result: 'unavailable' })
+    throw new GatewayError('database_unavailable', { cause: err })
   }
 }
 
