@@ -3,7 +3,12 @@ import type { Config } from './config.js'
 import { closeDeps, createDeps } from './deps.js'
 import { startServer } from './server.js'
 
-/** Runs the gateway until SIGTERM/SIGINT, then drains and exits 0. */
+/**
+ * Runs the gateway until SIGTERM/SIGINT (DESIGN §9): then stops accepting, lets in-flight requests and streams
+ * finish for up to KEYGATE_SHUTDOWN_GRACE_MS (/readyz answers 503 meanwhile), writes the buffered usage, closes the
+ * pools and exits 0. A second signal during the drain is ignored; Kubernetes follows with SIGKILL when its own
+ * terminationGracePeriodSeconds runs out, so that period should exceed the grace period.
+ */
 export async function runGateway(config: Config, logger: Logger): Promise<void> {
   const deps = await createDeps(config, { logger })
   const running = await startServer(deps, config.host, config.port)
@@ -18,8 +23,14 @@ export async function runGateway(config: Config, logger: Logger): Promise<void> 
     }
     stopping = true
     logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: draining requests')
-    await running.stop(config.shutdownGraceMs)
-    await closeDeps(deps)
+    try {
+      await running.stop(config.shutdownGraceMs)
+      logger.info('requests drained; writing usage and closing connections')
+      await closeDeps(deps)
+    } catch (err) {
+      logger.error({ err }, 'shutdown failed')
+      process.exit(1)
+    }
     logger.info('shutdown complete')
     process.exit(0)
   }
