@@ -78,11 +78,13 @@ export class HealthProber {
     this.#schedule(0)
   }
 
-  /** Stops probing; a round in progress is cut short. */
-  async stop(): Promise<void> {
+  /**
+   * Stops probing. Probes in flight are aborted at once; a round still waiting for DNS is not awaited (a lookup
+   * cannot be cancelled and must not hold up shutdown): it sees the stop and probes nothing.
+   */
+  stop(): void {
     this.#stop.abort()
     clearTimeout(this.#timer)
-    await this.#running
   }
 
   #schedule(ms: number): void {
@@ -103,6 +105,9 @@ export class HealthProber {
     const { book, logger } = this.#options
     try {
       await book.refresh(this.#options.instanceUrls())
+      if (this.#stop.signal.aborted) {
+        return // the pools are being closed: opening connections now would leak them
+      }
       const addresses = [...book.addresses()]
       const results = await Promise.all(
         addresses.map((a) =>

@@ -185,7 +185,7 @@ class UndiciUpstreamPool implements UpstreamPool {
   }
 
   async close(): Promise<void> {
-    await this.#prober?.stop()
+    this.#prober?.stop()
     // Shutdown has already let streams finish (server.stop's grace); whatever is left is cut.
     await this.#book.close()
   }
