@@ -1,5 +1,6 @@
 import type { ErrorHandler, NotFoundHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
+import { isDatabaseUnavailable } from '../db/database-unavailable.js'
 import type { AppEnv } from './app-env.js'
 import { toErrorBody } from './error-body.js'
 import { GatewayError } from './gateway-error.js'
@@ -16,6 +17,9 @@ function toGatewayError(err: unknown): GatewayError {
     if (err.status === 400) {
       return new GatewayError('invalid_request', { cause: err, message: 'Malformed request.' })
     }
+  }
+  if (isDatabaseUnavailable(err)) {
+    return new GatewayError('database_unavailable', { cause: err })
   }
   return new GatewayError('internal_error', { cause: err })
 }

@@ -89,6 +89,7 @@ describe.each(dbTargets().filter((t) => t === 'postgres'))('database outage on %
   let engine: FakeEngine
   let cachedKey: SeededKey
   let uncachedKey: SeededKey
+  let managementKey: SeededKey
   let sessionCookie: string
 
   beforeAll(async () => {
@@ -112,6 +113,7 @@ describe.each(dbTargets().filter((t) => t === 'postgres'))('database outage on %
     const user = await seedUser(gw.database.db)
     cachedKey = await seedKey(gw.database.db, { userId: user.id })
     uncachedKey = await seedKey(gw.database.db, { userId: user.id })
+    managementKey = await seedKey(gw.database.db, { userId: user.id, scope: ['management'] })
     await seedModel(gw.database.db, { name: 'chat', instances: [{ url: engine.url }] })
     await gw.deps.changes.catchUp()
     const login = await fetch(`${gw.url}/auth/login`, {
@@ -121,10 +123,14 @@ describe.each(dbTargets().filter((t) => t === 'postgres'))('database outage on %
     })
     sessionCookie = login.headers.getSetCookie()[0]?.split(';')[0] ?? ''
     expect((await chat(gw, cachedKey.value)).status).toBe(200)
+    const warm = await fetch(`${gw.url}/v2/api-keys`, {
+      headers: { authorization: `Bearer ${managementKey.value}` },
+    })
+    expect(warm.status).toBe(200)
     await gw.deps.usage.flush()
   })
   afterAll(async () => {
-    proxy?.restore()
+    await proxy?.restore()
     await gw?.close()
     await proxy?.close()
     await testDb?.drop()
@@ -132,7 +138,7 @@ describe.each(dbTargets().filter((t) => t === 'postgres'))('database outage on %
   })
 
   it('serves cached keys, answers 503 for the rest, and writes the buffered usage when the database is back', async () => {
-    proxy.cut()
+    await proxy.cut()
     try {
       for (let i = 0; i < 10; i += 1) {
         expect(await chat(gw, cachedKey.value)).toEqual({ status: 200, code: undefined })
@@ -148,9 +154,19 @@ describe.each(dbTargets().filter((t) => t === 'postgres'))('database outage on %
       expect(((await me.json()) as { error: { code: string } }).error.code).toBe(
         'database_unavailable',
       )
+      // A management route that needs the database: 503 (retryable), not 500.
+      for (const path of ['/v2/api-keys', '/v2/usage']) {
+        const res = await fetch(`${gw.url}${path}`, {
+          headers: { authorization: `Bearer ${managementKey.value}` },
+        })
+        expect([path, res.status]).toEqual([path, 503])
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
+          'database_unavailable',
+        )
+      }
       await expect(gw.deps.usage.flush()).rejects.toThrow()
     } finally {
-      proxy.restore()
+      await proxy.restore()
     }
     await eventually(
       async () => (await fetch(`${gw.url}/readyz`)).status === 200,
@@ -194,7 +210,7 @@ describe.each(dbTargets().filter((t) => t === 'postgres'))('database outage on %
     const doomed = await seedKey(gw.database.db, { userId: user.id })
     await gw.deps.changes.catchUp()
     expect((await chat(gw, doomed.value)).status).toBe(200)
-    proxy.cut()
+    await proxy.cut()
     try {
       // Deleted on Postgres while this replica cannot hear the NOTIFY.
       const other = await openDatabase(testDb.options)
@@ -212,7 +228,7 @@ describe.each(dbTargets().filter((t) => t === 'postgres'))('database outage on %
       }
       expect((await chat(gw, doomed.value)).status).toBe(200) // still cached: it cannot know yet
     } finally {
-      proxy.restore()
+      await proxy.restore()
     }
     await eventually(
       async () => (await chat(gw, doomed.value)).status === 401,

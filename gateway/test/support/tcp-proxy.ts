@@ -2,14 +2,16 @@ import { type AddressInfo, connect, createServer, type Socket } from 'node:net'
 
 /**
  * A TCP proxy on 127.0.0.1:<free port> in front of `target`, which a test can cut (every open connection is
- * destroyed and new ones are closed as soon as they arrive, as when the database host goes away) and restore.
+ * destroyed and the port stops listening, so new connections are refused, as when the database host goes away) and
+ * restore (the same port listens again). Refusing matters: postgres.js fails a query at once on a refused
+ * connection, but keeps retrying one whose socket was accepted and then closed.
  */
 export interface TcpProxy {
   readonly port: number
   /** Connections accepted and passed through since start (a client that reconnected shows up here). */
   readonly connectionsAccepted: number
-  cut(): void
-  restore(): void
+  cut(): Promise<void>
+  restore(): Promise<void>
   close(): Promise<void>
 }
 
@@ -18,10 +20,6 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   let isCut = false
   let accepted = 0
   const server = createServer((client) => {
-    if (isCut) {
-      client.destroy()
-      return
-    }
     accepted += 1
     const upstream = connect(target.port, target.host)
     open.add(client)
@@ -41,27 +39,38 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
+  async function cut(): Promise<void> {
+    if (isCut) {
+      return
+    }
+    isCut = true
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+    for (const socket of open) {
+      socket.destroy()
+    }
+    open.clear()
+    await closed
+  }
+  async function restore(): Promise<void> {
+    if (!isCut) {
+      return
+    }
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+    isCut = false
+  }
   return {
     port,
     get connectionsAccepted() {
       return accepted
     },
-    cut() {
-      isCut = true
-      for (const s of open) {
-        s.destroy()
-      }
-      open.clear()
-    },
-    restore() {
-      isCut = false
-    },
-    async close() {
-      isCut = true
-      for (const s of open) {
-        s.destroy()
-      }
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-    },
+    cut,
+    restore,
+    close: cut,
   }
 }
