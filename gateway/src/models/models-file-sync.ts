@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import type { Logger } from 'pino'
+import { recordAudit, SYSTEM_ACTOR } from '../audit/audit-log.js'
 import { recordChange } from '../changes/change-feed.js'
 import type { Tables } from '../db/tables.js'
 import {
@@ -87,6 +88,18 @@ export async function applyModelsFile(
     result.deleted.push(...gone.map((m) => m.name))
     if (result.created.length + result.updated.length + result.deleted.length > 0) {
       await recordChange(tx, 'model', '*')
+      // One row per start-up that changed something: the file (the operator) is the actor. Names only.
+      await recordAudit(tx, {
+        actor: SYSTEM_ACTOR,
+        action: 'model.file_sync',
+        target: { type: 'model', id: '*' },
+        details: {
+          created: result.created,
+          updated: result.updated,
+          deleted: result.deleted,
+          taken_over: result.takenOver,
+        },
+      })
     }
   })
   report(result, models.length, options.logger)

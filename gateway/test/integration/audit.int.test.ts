@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { applyModelsFile } from '../../src/models/models-file-sync.js'
 import type { CreatedApiKey } from '../../src/routes/v2/api-keys.js'
 import type { AuditEventPage } from '../../src/routes/v2/audit-events.js'
 import { seedKey, seedUser } from '../support/seed.js'
@@ -207,6 +208,34 @@ describe.each(dbTargets())('audit trail on %s', (target) => {
         .json as unknown as AuditEventPage
       const everything = (await admin('GET', '/v2/audit-events')).json as unknown as AuditEventPage
       expect(todays.pagination.total).toBe(everything.pagination.total)
+    })
+  })
+
+  describe('models file', () => {
+    it('records a start-up sync that changed models as one system row, without instance credentials', async () => {
+      const spec = {
+        name: 'from-file',
+        description: '',
+        backend: 'vllm' as const,
+        access_policy: 'authed' as const,
+        allowed_users: [],
+        instances: [
+          { url: 'http://10.0.9.9:8000', weight: 1, worker: '', api_key: 'file-engine-secret' },
+        ],
+      }
+      await applyModelsFile(gw.database.db, [spec])
+      await applyModelsFile(gw.database.db, [spec]) // unchanged: no second row
+      const page = (await admin('GET', '/v2/audit-events?action=model.file_sync'))
+        .json as unknown as AuditEventPage
+      expect(page.items).toHaveLength(1)
+      expect(page.items[0]).toMatchObject({
+        actor_user_id: null,
+        actor_key_id: null,
+        target_type: 'model',
+        target_id: '*',
+        details: { created: ['from-file'], updated: [], deleted: [] },
+      })
+      expect(JSON.stringify(page)).not.toContain('file-engine-secret')
     })
   })
 
