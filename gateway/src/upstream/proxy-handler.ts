@@ -9,10 +9,13 @@ import { toClientHeaders, toEngineHeaders } from './forward-headers.js'
 import { JsonUsageTail } from './json-usage-tail.js'
 import { modelNotFound } from './model-not-found.js'
 import { readErrorBody } from './read-error-body.js'
+import { readWholeBody } from './read-whole-body.js'
 import { buildUpstreamBody, parseInferenceBody } from './request-body.js'
 import { type SendOutcome, sendWithFailover } from './send-with-failover.js'
 import { type RelayOutcome, relayBody } from './sse-relay.js'
 import { SseScanner } from './sse-scanner.js'
+import type { TokenUsage } from './token-usage.js'
+import { UpstreamCall } from './upstream-call.js'
 import { fromEngineResponse, fromTransportError } from './upstream-error.js'
 import type { UpstreamResponse } from './upstream-pool.js'
 
@@ -24,41 +27,6 @@ const CLIENT_CLOSED_STATUS = 499
 export interface ProxyRoute {
   /** The engine's route, e.g. /v1/chat/completions. */
   readonly enginePath: string
-}
-
-/**
- * Ties one upstream call to its client: aborts it when the client disconnects (before or after the engine's
- * headers) or when the relay is cancelled. One AbortController per upstream call (STYLE §7).
- */
-class UpstreamCall {
-  readonly controller = new AbortController()
-  readonly #clientSignal: AbortSignal
-  #clientGone = false
-  readonly #onClientAbort = () => {
-    this.#clientGone = true
-    this.controller.abort(new Error('the client closed the request'))
-  }
-
-  constructor(clientSignal: AbortSignal) {
-    this.#clientSignal = clientSignal
-    if (clientSignal.aborted) {
-      this.#onClientAbort()
-    } else {
-      clientSignal.addEventListener('abort', this.#onClientAbort, { once: true })
-    }
-  }
-
-  get clientGone(): boolean {
-    return this.#clientGone
-  }
-
-  abort(): void {
-    this.controller.abort(new Error('the client cancelled the response'))
-  }
-
-  dispose(): void {
-    this.#clientSignal.removeEventListener('abort', this.#onClientAbort)
-  }
 }
 
 /** The status the access log and metrics record for how a relayed body ended (the sent status is fixed). */
@@ -99,7 +67,8 @@ export function createProxyHandler(deps: Deps, route: ProxyRoute): Handler<AppEn
       usageDefaultsOn: model.backend === 'vllm',
     })
     const requestId = c.get('requestId')
-    const call = new UpstreamCall(c.req.raw.signal)
+    // The Node response when there is one: reading c.req.raw.signal would build an AbortController per request.
+    const call = new UpstreamCall(c.env?.outgoing ?? c.req.raw.signal)
     metrics.inflight.inc({ model: label })
     let finished = false
     const finish = () => {
@@ -147,18 +116,20 @@ export function createProxyHandler(deps: Deps, route: ProxyRoute): Handler<AppEn
         retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined,
       })
     }
-    return relayResponse(c, deps, {
+    const answer: Answer = {
       res,
       label,
       requestId,
       stripUsage: body.injectedUsage,
       call,
       finish,
-    })
+    }
+    return isSentWhole(res) ? answerWhole(c, deps, answer) : relayResponse(c, deps, answer)
   }
 }
 
-interface RelayContext {
+/** The engine's successful answer and what ends the request once it has been relayed. */
+interface Answer {
   res: UpstreamResponse
   label: string
   requestId: string
@@ -167,9 +138,78 @@ interface RelayContext {
   finish(): void
 }
 
+interface Ending {
+  outcome: RelayOutcome
+  usage: TokenUsage | undefined
+  ttftMs?: number
+  failure?: GatewayError
+}
+
+/** Ends the request: metrics, usage and the one access line. */
+function recordEnd(c: Context<AppEnv>, deps: Deps, r: Answer, end: Ending): void {
+  const { metrics } = deps
+  r.finish()
+  const outcome = r.call.clientGone ? 'client_abort' : end.outcome
+  if (end.ttftMs !== undefined) {
+    metrics.timeToFirstToken.observe({ model: r.label }, end.ttftMs / 1000)
+  }
+  const usage = end.usage
+  if (usage !== undefined) {
+    metrics.tokens.inc({ model: r.label, kind: 'prompt' }, usage.promptTokens)
+    metrics.tokens.inc({ model: r.label, kind: 'completion' }, usage.completionTokens)
+  }
+  if (end.failure !== undefined && outcome === 'upstream_error') {
+    c.get('log').warn({ err: end.failure.cause }, 'upstream failed mid-body')
+  }
+  recordAccess(c, deps, {
+    status: recordedStatus(outcome, r.res.status, end.failure),
+    ttftMs: end.ttftMs === undefined ? undefined : Math.round(end.ttftMs),
+    promptTokens: usage?.promptTokens,
+    completionTokens: usage?.completionTokens,
+    outcome,
+  })
+}
+
+/**
+ * A non-streaming answer with a declared length up to this size is read whole and sent with its headers in one
+ * write: the client cannot use half a JSON document, and the web stream the relay needs costs more than the copy.
+ */
+const WHOLE_ANSWER_MAX_BYTES = 256 * 1024
+
+/** A non-streaming answer of a small declared length (else it is relayed as a stream). */
+function isSentWhole(res: UpstreamResponse): boolean {
+  const declared = res.headers['content-length']
+  if (declared === undefined || isEventStream(res)) {
+    return false
+  }
+  const length = Number(declared)
+  return Number.isInteger(length) && length >= 0 && length <= WHOLE_ANSWER_MAX_BYTES
+}
+
+/** Reads a bounded non-streaming answer, then answers with it; a body that fails becomes an error answer. */
+async function answerWhole(c: Context<AppEnv>, deps: Deps, r: Answer): Promise<Response> {
+  let bytes: Uint8Array<ArrayBuffer>
+  try {
+    bytes = await readWholeBody(r.res.body)
+  } catch (err) {
+    r.finish()
+    if (r.call.clientGone) {
+      return clientClosed(c, deps)
+    }
+    // Nothing has reached the client yet, so it gets a proper error instead of a cut body.
+    throw fromTransportError(err, deps.upstreams.timeouts)
+  }
+  const observer = new JsonUsageTail()
+  observer.push(bytes)
+  observer.finish()
+  c.set('accessLogDeferred', true)
+  recordEnd(c, deps, r, { outcome: 'completed', usage: observer.usage })
+  const headers = toClientHeaders(r.res.headers, { requestId: r.requestId, bodyRewritten: false })
+  return new Response(bytes, { status: r.res.status, headers })
+}
+
 /** Streams the engine's successful answer back; metrics and the access line are written when it ends. */
-function relayResponse(c: Context<AppEnv>, deps: Deps, r: RelayContext): Response {
-  const { metrics, upstreams } = deps
+function relayResponse(c: Context<AppEnv>, deps: Deps, r: Answer): Response {
   const startedAt = c.get('startedAt')
   const isSse = isEventStream(r.res)
   let ttftMs: number | undefined
@@ -195,30 +235,11 @@ function relayResponse(c: Context<AppEnv>, deps: Deps, r: RelayContext): Respons
     observer,
     abort: () => r.call.abort(),
     errorFrame: (err) => {
-      failure = fromTransportError(err, upstreams.timeouts)
+      failure = fromTransportError(err, deps.upstreams.timeouts)
       return toSseErrorFrame(failure, r.requestId)
     },
-    onEnd: (relayOutcome) => {
-      r.finish()
-      const outcome = r.call.clientGone ? 'client_abort' : relayOutcome
-      if (ttftMs !== undefined) {
-        metrics.timeToFirstToken.observe({ model: r.label }, ttftMs / 1000)
-      }
-      const usage = observer.usage
-      if (usage !== undefined) {
-        metrics.tokens.inc({ model: r.label, kind: 'prompt' }, usage.promptTokens)
-        metrics.tokens.inc({ model: r.label, kind: 'completion' }, usage.completionTokens)
-      }
-      if (failure !== undefined && outcome === 'upstream_error') {
-        c.get('log').warn({ err: failure.cause }, 'upstream failed mid-body')
-      }
-      recordAccess(c, deps, {
-        status: recordedStatus(outcome, r.res.status, failure),
-        ttftMs: ttftMs === undefined ? undefined : Math.round(ttftMs),
-        promptTokens: usage?.promptTokens,
-        completionTokens: usage?.completionTokens,
-        outcome,
-      })
+    onEnd: (outcome) => {
+      recordEnd(c, deps, r, { outcome, usage: observer.usage, ttftMs, failure })
     },
   })
   return new Response(stream, { status: r.res.status, headers })
