@@ -55,6 +55,10 @@ function openPostgres(url: string, max: number): Database {
       },
     },
     connection: { application_name: 'keygate' },
+    // A database host that does not answer at all must fail fast (503), not hang requests for postgres.js's 30 s.
+    connect_timeout: 5,
+    // postgres.js backs off up to 20 s between reconnects; cap it so the gateway recovers within ~2 s of an outage.
+    backoff: (attempt: number) => Math.min(0.1 * 2 ** attempt, 2),
   })
   const db = new Kysely<Tables>({ dialect: new PostgresJSDialect({ postgres: client }) })
   return {
