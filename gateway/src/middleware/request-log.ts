@@ -35,7 +35,11 @@ export function recordAccess(c: Context<AppEnv>, sinks: AccessSinks, details: Ac
       isError: details.status >= 400,
     })
   }
-  c.get('log').info(
+  const log = c.get('log')
+  if (!log.isLevelEnabled('info')) {
+    return // the line's object is not even built (LOG_LEVEL=warn in production)
+  }
+  log.info(
     {
       method: c.req.method,
       path: route,

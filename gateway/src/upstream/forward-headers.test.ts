@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { toClientHeaders, toEngineHeaders } from './forward-headers.js'
 
 describe('toEngineHeaders', () => {
-  const client = new Headers({
+  const client = {
     authorization: 'Bearer kg_client_secret',
     cookie: 'keygate_session=abc',
     'x-api-key': 'kg_other',
@@ -18,7 +18,7 @@ describe('toEngineHeaders', () => {
     'content-type': 'application/json',
     accept: 'text/event-stream',
     'user-agent': 'OpenAI/JS 6',
-  })
+  }
 
   it("strips the client's credentials and hop-by-hop headers, and sets ours", () => {
     const out = toEngineHeaders(client, {
@@ -42,7 +42,7 @@ describe('toEngineHeaders', () => {
   })
 
   it('sends application/json when the client sent another type (curl -d)', () => {
-    const form = new Headers({ 'content-type': 'application/x-www-form-urlencoded' })
+    const form = { 'content-type': 'application/x-www-form-urlencoded' }
     const out = toEngineHeaders(form, { requestId: 'r', engineApiKey: null, contentLength: 1 })
     expect(out['content-type']).toBe('application/json')
   })

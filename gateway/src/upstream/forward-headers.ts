@@ -55,12 +55,21 @@ export interface ForwardOptions {
   readonly contentLength: number
 }
 
-/** The headers sent to the engine. */
-export function toEngineHeaders(client: Headers, options: ForwardOptions): Record<string, string> {
-  const dropped = connectionTokens(client.get('connection'))
+/**
+ * The headers sent to the engine, from the client's as Node parsed them (`IncomingMessage.headers`: lowercase
+ * names, repeats joined). Iterating the web Headers instead would build and sort a full copy per request.
+ */
+export function toEngineHeaders(
+  client: IncomingHttpHeaders,
+  options: ForwardOptions,
+): Record<string, string> {
+  const connection = client.connection
+  const dropped = connectionTokens(typeof connection === 'string' ? connection : undefined)
   const out: Record<string, string> = {}
-  for (const [name, value] of client) {
+  for (const name in client) {
+    const value = client[name]
     if (
+      value === undefined ||
       HOP_BY_HOP.has(name) ||
       CLIENT_ONLY.has(name) ||
       dropped.has(name) ||
@@ -68,7 +77,7 @@ export function toEngineHeaders(client: Headers, options: ForwardOptions): Recor
     ) {
       continue
     }
-    out[name] = value
+    out[name] = Array.isArray(value) ? value.join(', ') : value
   }
   // The body was checked to be JSON; engines refuse other types (vLLM: 400/415), curl -d sends a form type.
   const type = out['content-type']

@@ -67,6 +67,7 @@ export function createProxyHandler(deps: Deps, route: ProxyRoute): Handler<AppEn
       usageDefaultsOn: model.backend === 'vllm',
     })
     const requestId = c.get('requestId')
+    const clientHeaders = c.env?.incoming?.headers ?? Object.fromEntries(c.req.raw.headers)
     // The Node response when there is one: reading c.req.raw.signal would build an AbortController per request.
     const call = new UpstreamCall(c.env?.outgoing ?? c.req.raw.signal)
     metrics.inflight.inc({ model: label })
@@ -83,13 +84,13 @@ export function createProxyHandler(deps: Deps, route: ProxyRoute): Handler<AppEn
     try {
       sent = await sendWithFailover(upstreams, model.instances, (endpoint) => ({
         path: route.enginePath,
-        headers: toEngineHeaders(c.req.raw.headers, {
+        headers: toEngineHeaders(clientHeaders, {
           requestId,
           engineApiKey: endpoint.instance.apiKey,
           contentLength: body.bytes.byteLength,
         }),
         body: body.bytes,
-        signal: call.controller.signal,
+        signal: call.signal,
       }))
     } catch (err) {
       finish()

@@ -1,4 +1,6 @@
+import { EventEmitter } from 'node:events'
 import type { ServerResponse } from 'node:http'
+import type { AbortEmitter } from './upstream-pool.js'
 
 /**
  * Where the gateway learns that its client went away: the Node response under @hono/node-server (its 'close'
@@ -8,19 +10,42 @@ import type { ServerResponse } from 'node:http'
 export type ClientConnection = ServerResponse | AbortSignal
 
 /**
+ * The one abort signal of an upstream call (STYLE §7), as an emitter: undici takes an EventEmitter with
+ * `aborted`/`reason` and an 'abort' event in place of an AbortSignal. Node 20 spends about 7 µs building an
+ * AbortSignal (an EventTarget made transferable) and its listener, a measurable share of a proxied request.
+ */
+class CallSignal extends EventEmitter implements AbortEmitter {
+  aborted = false
+  reason: unknown
+
+  abort(reason: Error): void {
+    if (!this.aborted) {
+      this.aborted = true
+      this.reason = reason
+      this.emit('abort')
+    }
+  }
+}
+
+/**
  * Ties one upstream call to its client: aborts it when the client disconnects (before or after the engine's
- * headers) or when the relay is cancelled. One AbortController per upstream call (STYLE §7).
+ * headers) or when the relay is cancelled.
  */
 export class UpstreamCall {
-  readonly controller = new AbortController()
+  readonly #signal = new CallSignal()
   readonly #detach: () => void
   #clientGone = false
 
   constructor(client: ClientConnection) {
     this.#detach = watchClient(client, () => {
       this.#clientGone = true
-      this.controller.abort(new Error('the client closed the request'))
+      this.#signal.abort(new Error('the client closed the request'))
     })
+  }
+
+  /** Aborts the upstream request (before or after its headers) and closes its connection. */
+  get signal(): AbortEmitter {
+    return this.#signal
   }
 
   get clientGone(): boolean {
@@ -28,7 +53,7 @@ export class UpstreamCall {
   }
 
   abort(): void {
-    this.controller.abort(new Error('the client cancelled the response'))
+    this.#signal.abort(new Error('the client cancelled the response'))
   }
 
   /** Stops watching the client (the request is over). */

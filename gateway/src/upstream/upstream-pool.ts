@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { Logger } from 'pino'
@@ -22,13 +23,19 @@ export interface UpstreamPoolOptions {
   resolveHost?: ResolveHost
 }
 
+/** An 'abort' emitter undici accepts in place of an AbortSignal (upstream-call.ts says why). */
+export interface AbortEmitter extends EventEmitter {
+  readonly aborted: boolean
+  readonly reason: unknown
+}
+
 export interface UpstreamRequest {
   /** The engine route, e.g. /v1/chat/completions (appended to any path in the instance URL). */
   readonly path: string
   readonly headers: Record<string, string>
   readonly body: Uint8Array
   /** Aborting closes the request and its connection at once, before or after the headers. */
-  readonly signal: AbortSignal
+  readonly signal: AbortSignal | AbortEmitter
 }
 
 export interface UpstreamResponse {
