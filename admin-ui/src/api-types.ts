@@ -25,15 +25,5 @@ export type Backend = 'vllm' | 'llama.cpp' | 'openai'
 export type AccessPolicy = 'authed' | 'allowed_users'
 export type Health = 'healthy' | 'unhealthy' | 'unknown'
 
-export interface Pagination {
-  page: number
-  perPage: number
-  total: number
-  totalPage: number
-}
-
 /** Every list endpoint answers `{items, pagination}` (GPUStack's shape). */
-export interface Page<T> {
-  items: T[]
-  pagination: Pagination
-}
+export type { Page, Pagination } from '../../gateway/src/http/page.js'

@@ -1,4 +1,5 @@
 import type { Scope } from '../db/tables.js'
+import type { Page } from '../http/page.js'
 import type { ApiKeyRecord } from './key-repository.js'
 
 /** An API key as /v2/api-keys returns it (GPUStack's field names); timestamps are ISO 8601 in UTC. */
@@ -27,10 +28,7 @@ export interface CreatedApiKey extends ApiKey {
   value: string
 }
 
-export interface ApiKeyPage {
-  items: ApiKey[]
-  pagination: { page: number; perPage: number; total: number; totalPage: number }
-}
+export type ApiKeyPage = Page<ApiKey>
 
 export function toApiKey(r: ApiKeyRecord): ApiKey {
   return {

@@ -1,9 +1,11 @@
 import type { Context, Hono } from 'hono'
 import type { AuditActor } from '../../audit/audit-log.js'
+import { ownerFilter } from '../../auth/owner-filter.js'
 import type { Principal } from '../../auth/principal.js'
 import type { Deps } from '../../deps.js'
 import type { AppEnv } from '../../http/app-env.js'
 import { GatewayError } from '../../http/gateway-error.js'
+import { toPage } from '../../http/page.js'
 import { parseInput, readJsonBody, unwrapInput } from '../../http/request-input.js'
 import { type ApiKeyPage, type CreatedApiKey, toApiKey } from '../../keys/api-key-view.js'
 import {
@@ -31,22 +33,14 @@ export function registerApiKeyRoutes(app: Hono<AppEnv>, deps: Deps): void {
     const principal = c.get('principal')
     const q = unwrapInput(checkListQuery(c.req.query()))
     const { rows, total } = await listApiKeys(db, {
-      ownerId: listOwner(principal, q.userId),
+      ownerId: ownerFilter(principal, q.userId, 'keys'),
       search: q.search,
       sortBy: q.sortBy,
       descending: q.descending,
       limit: q.perPage,
       offset: (q.page - 1) * q.perPage,
     })
-    const page: ApiKeyPage = {
-      items: rows.map(toApiKey),
-      pagination: {
-        page: q.page,
-        perPage: q.perPage,
-        total,
-        totalPage: Math.ceil(total / q.perPage),
-      },
-    }
+    const page: ApiKeyPage = toPage(rows.map(toApiKey), q, total)
     return c.json(page)
   })
 
@@ -132,20 +126,6 @@ function refuseFixedFields(raw: unknown): void {
       param: fixed,
     })
   }
-}
-
-/** Whose keys a list shows: the caller's own unless an admin asks for someone's (or '*', everyone's). */
-function listOwner(principal: Principal, userId: undefined | '*' | number): number | null {
-  if (userId === undefined || userId === principal.userId) {
-    return principal.userId
-  }
-  if (!principal.isAdmin) {
-    throw new GatewayError('insufficient_permissions', {
-      message: "Only an administrator may list other users' keys.",
-      param: 'user_id',
-    })
-  }
-  return userId === '*' ? null : userId
 }
 
 /** The key named in the path if the caller may act on it; otherwise 404, so ids of others' keys stay unknown. */

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { type AuditEventRecord, listAuditEvents } from '../../audit/audit-repository.js'
 import type { Deps } from '../../deps.js'
 import type { AppEnv } from '../../http/app-env.js'
+import { type Page, toPage } from '../../http/page.js'
 import { parseInput } from '../../http/request-input.js'
 import { requireAdmin } from '../../middleware/auth.js'
 
@@ -20,10 +21,7 @@ export interface AuditEvent {
   details: Record<string, unknown>
 }
 
-export interface AuditEventPage {
-  items: AuditEvent[]
-  pagination: { page: number; perPage: number; total: number; totalPage: number }
-}
+export type AuditEventPage = Page<AuditEvent>
 
 const DAY_MS = 24 * 3600 * 1000
 
@@ -74,15 +72,7 @@ export function registerAuditEventRoutes(app: Hono<AppEnv>, deps: Deps): void {
       limit: q.perPage,
       offset: (q.page - 1) * q.perPage,
     })
-    const page: AuditEventPage = {
-      items: rows.map(toAuditEvent),
-      pagination: {
-        page: q.page,
-        perPage: q.perPage,
-        total,
-        totalPage: Math.ceil(total / q.perPage),
-      },
-    }
+    const page: AuditEventPage = toPage(rows.map(toAuditEvent), q, total)
     return c.json(page)
   })
 }

@@ -3,6 +3,7 @@ import type { Principal } from '../../auth/principal.js'
 import type { Deps } from '../../deps.js'
 import type { AppEnv } from '../../http/app-env.js'
 import { GatewayError } from '../../http/gateway-error.js'
+import { toPage } from '../../http/page.js'
 import { parseInput, readJsonBody } from '../../http/request-input.js'
 import { requireAdmin } from '../../middleware/auth.js'
 import {
@@ -35,15 +36,8 @@ export function registerModelRoutes(app: Hono<AppEnv>, deps: Deps): void {
       query.sort_by,
     )
     const start = (query.page - 1) * query.perPage
-    return c.json({
-      items: models.slice(start, start + query.perPage).map((m) => show(principal, m)),
-      pagination: {
-        page: query.page,
-        perPage: query.perPage,
-        total: models.length,
-        totalPage: Math.ceil(models.length / query.perPage),
-      },
-    })
+    const items = models.slice(start, start + query.perPage).map((m) => show(principal, m))
+    return c.json(toPage(items, query, models.length))
   })
 
   app.get('/v2/models/:id', (c) => {

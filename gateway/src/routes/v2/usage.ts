@@ -1,6 +1,6 @@
 import type { Hono } from 'hono'
 import { z } from 'zod'
-import type { Principal } from '../../auth/principal.js'
+import { ownerFilter } from '../../auth/owner-filter.js'
 import type { Deps } from '../../deps.js'
 import type { AppEnv } from '../../http/app-env.js'
 import { GatewayError } from '../../http/gateway-error.js'
@@ -62,7 +62,7 @@ export function registerUsageRoutes(app: Hono<AppEnv>, deps: Deps): void {
   app.get('/v2/usage', async (c) => {
     const q = parseInput(usageQuery, c.req.query())
     const { from, to } = dayRange(q.from, q.to, deps.clock.now())
-    const ownerId = usageOwner(c.get('principal'), q.user_id)
+    const ownerId = ownerFilter(c.get('principal'), q.user_id, 'usage')
     try {
       // This replica's recent requests first, so a caller sees the calls they just made.
       await deps.usage.flush()
@@ -104,18 +104,4 @@ function dayRange(from: string | undefined, to: string | undefined, nowMs: numbe
 
 function isoDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10)
-}
-
-/** Whose usage a report covers: the caller's own unless an admin asks for someone's (or '*', everyone's). */
-function usageOwner(principal: Principal, userId: undefined | '*' | number): number | null {
-  if (userId === undefined || userId === principal.userId) {
-    return principal.userId
-  }
-  if (!principal.isAdmin) {
-    throw new GatewayError('insufficient_permissions', {
-      message: "Only an administrator may see other users' usage.",
-      param: 'user_id',
-    })
-  }
-  return userId === '*' ? null : userId
 }

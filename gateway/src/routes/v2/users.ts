@@ -3,6 +3,7 @@ import type { Principal } from '../../auth/principal.js'
 import type { Deps } from '../../deps.js'
 import type { AppEnv } from '../../http/app-env.js'
 import { GatewayError } from '../../http/gateway-error.js'
+import { toPage } from '../../http/page.js'
 import { parseInput, readJsonBody } from '../../http/request-input.js'
 import { requireAdmin } from '../../middleware/auth.js'
 import {
@@ -61,15 +62,7 @@ export function registerUserRoutes(app: Hono<AppEnv>, deps: Deps): void {
   app.get('/v2/users', requireAdmin(), async (c) => {
     const q = parseUserListQuery(c.req.query())
     const { rows, total } = await listUsers(db, q)
-    return c.json({
-      items: rows.map(toUserJson),
-      pagination: {
-        page: q.page,
-        perPage: q.perPage,
-        total,
-        totalPage: Math.ceil(total / q.perPage),
-      },
-    })
+    return c.json(toPage(rows.map(toUserJson), q, total))
   })
 
   app.post('/v2/users', requireAdmin(), async (c) => {
