@@ -54,18 +54,8 @@ describe('Models and Users pages (admin)', () => {
     await shot(page, 'add-model')
     await form.getByRole('button', { name: 'Save' }).click()
     await page.getByText('Model “model-c” added.').waitFor()
-    // The badge shows the gateway's live view of the instance. (Background probing of /health had not landed when
-    // this was written, so the state is 'unknown' until it does; the test follows whatever the API reports.)
-    const health = await page.evaluate(async () => {
-      const res = await fetch('/v2/models?search=model-c')
-      const body = (await res.json()) as { items: { instances: { health: string }[] }[] }
-      return body.items[0]?.instances[0]?.health ?? 'missing'
-    })
-    const label = { healthy: 'Healthy', unhealthy: 'Unhealthy', unknown: 'Unknown' }[health]
-    expect(label).toBeDefined()
-    await row('model-c')
-      .getByText(label ?? '', { exact: true })
-      .waitFor({ timeout: 15_000 })
+    // The gateway probes the new instance's /health (every 200 ms here) and the page re-reads models every 5 s.
+    await row('model-c').getByText('Healthy', { exact: true }).waitFor({ timeout: 15_000 })
     const text = (await row('model-c').textContent()) ?? ''
     expect(text).toContain(env.engine.url)
     expect(text).toContain('weight 2')
