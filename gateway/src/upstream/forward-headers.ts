@@ -36,8 +36,14 @@ const CLIENT_ONLY = new Set([
 /** Engine headers the client does not get: the gateway decides CORS, cookies and the request id. */
 const ENGINE_ONLY = new Set(['set-cookie', 'x-request-id'])
 
+const NO_TOKENS: ReadonlySet<string> = new Set()
+
 /** Names a `Connection` header declares hop-by-hop (RFC 9110 §7.6.1). */
-function connectionTokens(value: string | null | undefined): Set<string> {
+function connectionTokens(value: string | null | undefined): ReadonlySet<string> {
+  // The usual values name no header that is not dropped anyway (keep-alive is hop-by-hop itself).
+  if (value === undefined || value === null || value === 'keep-alive' || value === 'close') {
+    return NO_TOKENS
+  }
   const tokens = new Set<string>()
   for (const t of (value ?? '').split(',')) {
     const name = t.trim().toLowerCase()

@@ -10,7 +10,23 @@ const WINDOW_BYTES = 8 * 1024
 const EMPTY = new Uint8Array(0)
 const decoder = new TextDecoder()
 /** `"usage":` can only be a key: inside a JSON string every quote is escaped. */
-const USAGE_KEY = /"usage"\s*:\s*\{/g
+const USAGE_KEY = '"usage"'
+/** What follows the key when its value is an object; sticky, tried right after the key. */
+const USAGE_VALUE = /\s*:\s*\{/y
+
+/** Where the object of the last `"usage": {` in `text` opens; searched from the end, where engines put it. */
+function lastUsageObject(text: string): number | undefined {
+  for (let at = text.lastIndexOf(USAGE_KEY); at >= 0; at = text.lastIndexOf(USAGE_KEY, at - 1)) {
+    USAGE_VALUE.lastIndex = at + USAGE_KEY.length
+    if (USAGE_VALUE.test(text)) {
+      return USAGE_VALUE.lastIndex - 1
+    }
+    if (at === 0) {
+      break
+    }
+  }
+  return undefined
+}
 
 /** The balanced `{…}` starting at `open` in `text`, or undefined if it runs past the end. */
 function objectAt(text: string, open: number): string | undefined {
@@ -40,14 +56,11 @@ function objectAt(text: string, open: number): string | undefined {
 
 /** The usage object of a JSON text's tail, if one is there in full. */
 export function usageInTail(text: string): TokenUsage | undefined {
-  let last: RegExpExecArray | undefined
-  for (const m of text.matchAll(USAGE_KEY)) {
-    last = m
-  }
-  if (last === undefined) {
+  const open = lastUsageObject(text)
+  if (open === undefined) {
     return undefined
   }
-  const json = objectAt(text, last.index + last[0].length - 1)
+  const json = objectAt(text, open)
   if (json === undefined) {
     return undefined
   }
@@ -71,7 +84,9 @@ export class JsonUsageTail implements BodyObserver {
   }
 
   push(chunk: Uint8Array): Uint8Array {
-    if (chunk.byteLength >= WINDOW_BYTES) {
+    if (this.#window.byteLength === 0 && chunk.byteLength <= WINDOW_BYTES) {
+      this.#window = chunk // the usual whole answer in one chunk: kept, not copied (nothing writes to it)
+    } else if (chunk.byteLength >= WINDOW_BYTES) {
       this.#window = new Uint8Array(chunk.subarray(chunk.byteLength - WINDOW_BYTES))
     } else {
       const keep = Math.min(this.#window.byteLength, WINDOW_BYTES - chunk.byteLength)

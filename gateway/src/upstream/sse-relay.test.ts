@@ -125,6 +125,25 @@ describe('JsonUsageTail', () => {
     expect(tail.usage).toEqual({ promptTokens: 7, completionTokens: 0 })
   })
 
+  it('takes the last usage object, past spaces and a later non-object "usage" member', () => {
+    const tail = new JsonUsageTail()
+    tail.push(
+      enc.encode(
+        '{"choices":[{"message":{"content":"\\"usage\\": {}"}}],"usage" :\n {"prompt_tokens":3,"completion_tokens":4},"meta":{"usage":null}}',
+      ),
+    )
+    tail.finish()
+    expect(tail.usage).toEqual({ promptTokens: 3, completionTokens: 4 })
+  })
+
+  it('finds usage in an answer that arrives as one small chunk, and sends that chunk as is', () => {
+    const first = new JsonUsageTail()
+    const bytes = enc.encode('{"usage":{"prompt_tokens":1,"completion_tokens":2}}')
+    expect(first.push(bytes)).toBe(bytes)
+    first.finish()
+    expect(first.usage).toEqual({ promptTokens: 1, completionTokens: 2 })
+  })
+
   it('reports no usage when there is none', () => {
     const tail = new JsonUsageTail()
     tail.push(enc.encode('{"id":"x"}'))
