@@ -18,7 +18,7 @@ export type EngineFlavour = 'vllm' | 'llamacpp'
 
 export type Behaviour =
   /** Answers at once: frames written back to back (`ping`: a `: ping` comment line before each frame). */
-  | { kind: 'normal'; tokens?: string[]; ping?: boolean }
+  | { kind: 'normal'; tokens?: string[]; ping?: boolean; padBytes?: number }
   /** Streams with `gapMs` between frames (non-streaming: waits `gapMs` per token before answering). */
   | { kind: 'slow'; gapMs: number; tokens?: string[]; ping?: boolean }
   /** Sends the status, headers and `afterFrames` frames (vLLM flushes headers first), then nothing, forever. */
@@ -28,7 +28,7 @@ export type Behaviour =
   /** The engine's own error frame after `afterFrames` frames (vLLM then sends [DONE]; llama.cpp just closes). */
   | { kind: 'error_mid_stream'; afterFrames?: number; message?: string }
   /** Destroys the socket after `afterFrames` frames. */
-  | { kind: 'destroy_mid_stream'; afterFrames?: number }
+  | { kind: 'destroy_mid_stream'; afterFrames?: number; padBytes?: number }
   /** Destroys the socket as soon as the request arrived: a reset before any response byte (a crash). */
   | { kind: 'reset' }
   /** An error answer before any stream: any status and raw body. */
@@ -459,12 +459,28 @@ async function answerJson(ctx: Ctx, path: string, behaviour: Behaviour): Promise
   if (ctx.closed()) {
     return
   }
-  const body = JSON.stringify(jsonAnswer(ctx, path, tokens))
+  const answer = jsonAnswer(ctx, path, tokens)
+  // A large answer (think embeddings of a long batch), with usage still at the end as engines send it.
+  const padded =
+    (behaviour.kind === 'normal' || behaviour.kind === 'destroy_mid_stream') &&
+    behaviour.padBytes !== undefined
+      ? { pad: 'x'.repeat(behaviour.padBytes), ...(answer as Record<string, unknown>) }
+      : answer
+  const body = JSON.stringify(padded)
   ctx.res.writeHead(200, {
     'content-type': 'application/json',
     'content-length': String(Buffer.byteLength(body)),
     ...(ctx.flavour === 'llamacpp' ? { Server: 'llama.cpp' } : {}),
   })
+  if (behaviour.kind === 'destroy_mid_stream') {
+    // The engine dies after its headers and half of the body (given time to reach the gateway first: undici drops
+    // received-but-unread data when the socket errors).
+    ctx.res.write(body.slice(0, body.length >> 1))
+    await delay(100)
+    ctx.destroying()
+    ctx.res.socket?.destroy()
+    return
+  }
   ctx.res.end(body)
 }
 
