@@ -2,6 +2,8 @@ import { useState } from 'preact/hooks'
 import { errorMessage } from '../api/api-client.js'
 import { useSession } from '../api/api-context.js'
 import { ErrorMessage } from '../components/alerts.js'
+import { FormActions } from '../components/form-actions.js'
+import { PasswordField } from '../components/password-field.js'
 import { validatePasswordChange } from '../lib/password-rules.js'
 
 interface ChangePasswordFormProps {
@@ -40,43 +42,25 @@ export function ChangePasswordForm({ onDone, onCancel }: ChangePasswordFormProps
   return (
     <form onSubmit={submit} noValidate>
       <ErrorMessage>{error}</ErrorMessage>
-      <label class="field">
-        <span>Current password</span>
-        <input
-          type="password"
-          autoComplete="current-password"
-          value={current}
-          onInput={(e) => setCurrent(e.currentTarget.value)}
-        />
-      </label>
-      <label class="field">
-        <span>New password</span>
-        <input
-          type="password"
-          autoComplete="new-password"
-          value={next}
-          onInput={(e) => setNext(e.currentTarget.value)}
-        />
-      </label>
-      <label class="field">
-        <span>Confirm new password</span>
-        <input
-          type="password"
-          autoComplete="new-password"
-          value={confirm}
-          onInput={(e) => setConfirm(e.currentTarget.value)}
-        />
-      </label>
-      <div class="form-actions">
-        {onCancel !== undefined && (
-          <button type="button" class="btn" onClick={onCancel}>
-            Cancel
-          </button>
-        )}
-        <button type="submit" class="btn btn-primary" disabled={busy}>
-          Change password
-        </button>
-      </div>
+      <PasswordField
+        label="Current password"
+        autoComplete="current-password"
+        value={current}
+        onInput={setCurrent}
+      />
+      <PasswordField
+        label="New password"
+        autoComplete="new-password"
+        value={next}
+        onInput={setNext}
+      />
+      <PasswordField
+        label="Confirm new password"
+        autoComplete="new-password"
+        value={confirm}
+        onInput={setConfirm}
+      />
+      <FormActions onCancel={onCancel} busy={busy} submitLabel="Change password" />
     </form>
   )
 }

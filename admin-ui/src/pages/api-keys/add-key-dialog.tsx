@@ -2,6 +2,7 @@ import { useId, useState } from 'preact/hooks'
 import { useSession } from '../../api/api-context.js'
 import type { CreatedApiKey } from '../../api-types.js'
 import { ErrorMessage, FieldError } from '../../components/alerts.js'
+import { FormActions } from '../../components/form-actions.js'
 import { Modal } from '../../components/modal.js'
 import { SelectField } from '../../components/select-field.js'
 import { EXPIRY_LABELS, type ExpiryChoice, toDateInputValue } from '../../lib/expiry.js'
@@ -155,14 +156,7 @@ export function AddKeyDialog({ modelNames, onClose, onCreated }: AddKeyDialogPro
           modelNames={modelNames}
           error={errors.allowedModels}
         />
-        <div class="form-actions">
-          <button type="button" class="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={busy}>
-            Save
-          </button>
-        </div>
+        <FormActions onCancel={onClose} busy={busy} />
       </form>
     </Modal>
   )

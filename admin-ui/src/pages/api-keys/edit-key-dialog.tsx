@@ -2,6 +2,7 @@ import { useId, useState } from 'preact/hooks'
 import { useSession } from '../../api/api-context.js'
 import type { ApiKey } from '../../api-types.js'
 import { ErrorMessage, FieldError } from '../../components/alerts.js'
+import { FormActions } from '../../components/form-actions.js'
 import { Modal } from '../../components/modal.js'
 import { SelectField } from '../../components/select-field.js'
 import {
@@ -154,14 +155,7 @@ export function EditKeyDialog({ apiKey, modelNames, onClose, onSaved }: EditKeyD
         </label>
         <p class="hint indent">A disabled key is refused (401) until you enable it again.</p>
         <p class="hint">Changes are in force as soon as you save.</p>
-        <div class="form-actions">
-          <button type="button" class="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={busy}>
-            Save
-          </button>
-        </div>
+        <FormActions onCancel={onClose} busy={busy} />
       </form>
     </Modal>
   )

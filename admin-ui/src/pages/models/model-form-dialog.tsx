@@ -3,6 +3,7 @@ import { ApiError, errorMessage, fetchAllPages } from '../../api/api-client.js'
 import { useSession } from '../../api/api-context.js'
 import type { AccessPolicy, AdminModel, Backend, User } from '../../api-types.js'
 import { ErrorMessage, FieldError } from '../../components/alerts.js'
+import { FormActions } from '../../components/form-actions.js'
 import { Modal } from '../../components/modal.js'
 import { SelectField } from '../../components/select-field.js'
 import { BACKEND_LABELS } from '../../lib/format.js'
@@ -144,14 +145,7 @@ export function ModelFormDialog({ model, onClose, onSaved }: ModelFormDialogProp
           errors={errors}
           onChange={(instances) => set({ instances })}
         />
-        <div class="form-actions">
-          <button type="button" class="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={busy}>
-            Save
-          </button>
-        </div>
+        <FormActions onCancel={onClose} busy={busy} />
       </form>
     </Modal>
   )

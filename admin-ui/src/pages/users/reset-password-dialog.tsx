@@ -3,7 +3,9 @@ import { errorMessage } from '../../api/api-client.js'
 import { useSession } from '../../api/api-context.js'
 import type { UpdateUserBody, User } from '../../api-types.js'
 import { ErrorMessage } from '../../components/alerts.js'
+import { FormActions } from '../../components/form-actions.js'
 import { Modal } from '../../components/modal.js'
+import { PasswordField } from '../../components/password-field.js'
 import { validateNewPassword } from '../../lib/password-rules.js'
 
 interface ResetPasswordDialogProps {
@@ -43,24 +45,18 @@ export function ResetPasswordDialog({ user, onClose, onSaved }: ResetPasswordDia
     <Modal title={`Reset password of “${user.username}”`} onClose={onClose}>
       <form onSubmit={submit} noValidate>
         <ErrorMessage>{error}</ErrorMessage>
-        <label class="field">
-          <span>New password</span>
-          <input
-            type="password"
-            autoComplete="new-password"
-            value={password}
-            onInput={(e) => setPassword(e.currentTarget.value)}
-          />
-        </label>
-        <label class="field">
-          <span>Confirm new password</span>
-          <input
-            type="password"
-            autoComplete="new-password"
-            value={confirm}
-            onInput={(e) => setConfirm(e.currentTarget.value)}
-          />
-        </label>
+        <PasswordField
+          label="New password"
+          autoComplete="new-password"
+          value={password}
+          onInput={setPassword}
+        />
+        <PasswordField
+          label="Confirm new password"
+          autoComplete="new-password"
+          value={confirm}
+          onInput={setConfirm}
+        />
         <label class="check">
           <input
             type="checkbox"
@@ -69,14 +65,7 @@ export function ResetPasswordDialog({ user, onClose, onSaved }: ResetPasswordDia
           />
           Require a new password at next login
         </label>
-        <div class="form-actions">
-          <button type="button" class="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={busy}>
-            Save
-          </button>
-        </div>
+        <FormActions onCancel={onClose} busy={busy} />
       </form>
     </Modal>
   )

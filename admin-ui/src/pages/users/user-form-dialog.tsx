@@ -3,7 +3,9 @@ import { errorMessage } from '../../api/api-client.js'
 import { useSession } from '../../api/api-context.js'
 import type { CreateUserBody, UpdateUserBody, User } from '../../api-types.js'
 import { ErrorMessage } from '../../components/alerts.js'
+import { FormActions } from '../../components/form-actions.js'
 import { Modal } from '../../components/modal.js'
+import { PasswordField } from '../../components/password-field.js'
 import { validateNewPassword } from '../../lib/password-rules.js'
 import { validateUsername } from '../../lib/user-rules.js'
 
@@ -83,24 +85,18 @@ export function UserFormDialog({ user, onClose, onSaved }: UserFormDialogProps) 
         </label>
         {!user && (
           <>
-            <label class="field">
-              <span>Password</span>
-              <input
-                type="password"
-                autoComplete="new-password"
-                value={password}
-                onInput={(e) => setPassword(e.currentTarget.value)}
-              />
-            </label>
-            <label class="field">
-              <span>Confirm password</span>
-              <input
-                type="password"
-                autoComplete="new-password"
-                value={confirm}
-                onInput={(e) => setConfirm(e.currentTarget.value)}
-              />
-            </label>
+            <PasswordField
+              label="Password"
+              autoComplete="new-password"
+              value={password}
+              onInput={setPassword}
+            />
+            <PasswordField
+              label="Confirm password"
+              autoComplete="new-password"
+              value={confirm}
+              onInput={setConfirm}
+            />
             <label class="check">
               <input
                 type="checkbox"
@@ -131,14 +127,7 @@ export function UserFormDialog({ user, onClose, onSaved }: UserFormDialogProps) 
             Active
           </label>
         )}
-        <div class="form-actions">
-          <button type="button" class="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={busy}>
-            Save
-          </button>
-        </div>
+        <FormActions onCancel={onClose} busy={busy} />
       </form>
     </Modal>
   )
