@@ -71,20 +71,7 @@ export function toEngineHeaders(
 ): Record<string, string> {
   const connection = client.connection
   const dropped = connectionTokens(typeof connection === 'string' ? connection : undefined)
-  const out: Record<string, string> = {}
-  for (const name in client) {
-    const value = client[name]
-    if (
-      value === undefined ||
-      HOP_BY_HOP.has(name) ||
-      CLIENT_ONLY.has(name) ||
-      dropped.has(name) ||
-      name.startsWith('proxy-')
-    ) {
-      continue
-    }
-    out[name] = Array.isArray(value) ? value.join(', ') : value
-  }
+  const out = copyHeaders(client, CLIENT_ONLY, dropped, 'proxy-')
   // The body was checked to be JSON; engines refuse other types (vLLM: 400/415), curl -d sends a form type.
   const type = out['content-type']
   if (type === undefined || !type.toLowerCase().startsWith('application/json')) {
@@ -112,23 +99,38 @@ export function toClientHeaders(
   const dropped = connectionTokens(
     typeof engine.connection === 'string' ? engine.connection : undefined,
   )
-  const out: Record<string, string> = {}
-  for (const [name, value] of Object.entries(engine)) {
-    if (
-      value === undefined ||
-      HOP_BY_HOP.has(name) ||
-      ENGINE_ONLY.has(name) ||
-      dropped.has(name) ||
-      name.startsWith('access-control-')
-    ) {
-      continue
-    }
-    out[name] = Array.isArray(value) ? value.join(', ') : value
-  }
+  const out = copyHeaders(engine, ENGINE_ONLY, dropped, 'access-control-')
   const length = engine['content-length']
   if (!options.bodyRewritten && typeof length === 'string') {
     out['content-length'] = length
   }
   out['x-request-id'] = options.requestId
+  return out
+}
+
+/**
+ * Copies Node's parsed headers, joining repeated values, without hop-by-hop headers, those in `own` (the other
+ * side's business), those the sender listed in Connection, and any name starting with `prefix`.
+ */
+function copyHeaders(
+  from: IncomingHttpHeaders,
+  own: ReadonlySet<string>,
+  dropped: ReadonlySet<string>,
+  prefix: string,
+): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const name in from) {
+    const value = from[name]
+    if (
+      value === undefined ||
+      HOP_BY_HOP.has(name) ||
+      own.has(name) ||
+      dropped.has(name) ||
+      name.startsWith(prefix)
+    ) {
+      continue
+    }
+    out[name] = Array.isArray(value) ? value.join(', ') : value
+  }
   return out
 }
