@@ -5,7 +5,7 @@ import { ErrorMessage, FieldError } from '../../components/alerts.js'
 import { FormActions } from '../../components/form-actions.js'
 import { Modal } from '../../components/modal.js'
 import { SelectField } from '../../components/select-field.js'
-import { EXPIRY_LABELS, type ExpiryChoice, toDateInputValue } from '../../lib/expiry.js'
+import { EXPIRY_LABELS, type ExpiryChoice } from '../../lib/expiry.js'
 import {
   type AddKeyForm,
   buildCreateBody,
@@ -14,6 +14,7 @@ import {
   type FieldErrors,
   NAME_MAX_LENGTH,
 } from '../../lib/key-form.js'
+import { ExpiryDateField } from './expiry-date-field.js'
 import { placeApiError } from './field-errors-from-api.js'
 import { PermissionsFields } from './permissions-fields.js'
 
@@ -97,16 +98,11 @@ export function AddKeyDialog({ modelNames, onClose, onCreated }: AddKeyDialogPro
             ))}
           </SelectField>
           {form.expiry === 'custom' && (
-            <label class="field">
-              <span>Expiration date</span>
-              <input
-                type="date"
-                min={toDateInputValue(new Date())}
-                value={form.customDate}
-                onInput={(e) => set({ customDate: e.currentTarget.value })}
-                {...invalid('expiry')}
-              />
-            </label>
+            <ExpiryDateField
+              value={form.customDate}
+              onInput={(customDate) => set({ customDate })}
+              invalidProps={invalid('expiry')}
+            />
           )}
         </div>
         <FieldError id={`${id}-expiry`} message={errors.expiry} />

@@ -5,13 +5,7 @@ import { ErrorMessage, FieldError } from '../../components/alerts.js'
 import { FormActions } from '../../components/form-actions.js'
 import { Modal } from '../../components/modal.js'
 import { SelectField } from '../../components/select-field.js'
-import {
-  EXPIRY_LABELS,
-  type ExpiryChoice,
-  extensionBase,
-  resolveExpiry,
-  toDateInputValue,
-} from '../../lib/expiry.js'
+import { EXPIRY_LABELS, type ExpiryChoice, extensionBase, resolveExpiry } from '../../lib/expiry.js'
 import { formatDate } from '../../lib/format.js'
 import {
   buildUpdateBody,
@@ -20,6 +14,7 @@ import {
   editFormFor,
   type FieldErrors,
 } from '../../lib/key-form.js'
+import { ExpiryDateField } from './expiry-date-field.js'
 import { placeApiError } from './field-errors-from-api.js'
 import { PermissionsFields } from './permissions-fields.js'
 
@@ -130,15 +125,10 @@ export function EditKeyDialog({ apiKey, modelNames, onClose, onSaved }: EditKeyD
             ))}
           </SelectField>
           {form.expiry === 'custom' && (
-            <label class="field">
-              <span>Expiration date</span>
-              <input
-                type="date"
-                min={toDateInputValue(new Date())}
-                value={form.customDate}
-                onInput={(e) => set({ customDate: e.currentTarget.value })}
-              />
-            </label>
+            <ExpiryDateField
+              value={form.customDate}
+              onInput={(customDate) => set({ customDate })}
+            />
           )}
         </div>
         <p class="hint">{expiryPreview(form, apiKey, new Date())}</p>

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks'
 import type { CreatedApiKey } from '../../api-types.js'
 import { CopyButton } from '../../components/copy-button.js'
 import { Modal } from '../../components/modal.js'
-import { SelectField } from '../../components/select-field.js'
+import { ModelSelect } from './model-select.js'
 import { SnippetView } from './snippet-view.js'
 
 interface KeyCreatedDialogProps {
@@ -36,18 +36,12 @@ export function KeyCreatedDialog({ created, modelNames, onDone }: KeyCreatedDial
       {canInfer && (
         <details class="try-it-inline">
           <summary>Try it with this key</summary>
-          <SelectField
+          <ModelSelect
             class="field inline-field"
-            label="Model"
+            models={models}
             value={model}
-            onChange={(e) => setModel(e.currentTarget.value)}
-          >
-            {models.map((name) => (
-              <option key={name} value={name}>
-                {name}
-              </option>
-            ))}
-          </SelectField>
+            onChange={setModel}
+          />
           <SnippetView keyText={created.value} model={model} />
         </details>
       )}

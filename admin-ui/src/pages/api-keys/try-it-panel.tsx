@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks'
 import type { ApiKey } from '../../api-types.js'
 import { SelectField } from '../../components/select-field.js'
+import { ModelSelect } from './model-select.js'
 import { SnippetView } from './snippet-view.js'
 
 interface TryItPanelProps {
@@ -37,18 +38,7 @@ export function TryItPanel({ keys, modelNames }: TryItPanelProps) {
                 </option>
               ))}
             </SelectField>
-            <SelectField
-              class="field"
-              label="Model"
-              value={chosenModel}
-              onChange={(e) => setModel(e.currentTarget.value)}
-            >
-              {models.map((name) => (
-                <option key={name} value={name}>
-                  {name}
-                </option>
-              ))}
-            </SelectField>
+            <ModelSelect models={models} value={chosenModel} onChange={setModel} />
           </div>
           <p class="hint">
             The key is masked: replace it with the full value you copied when the key was created.
