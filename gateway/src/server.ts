@@ -1,9 +1,12 @@
-import { type Http2Bindings, type HttpBindings, type ServerType, serve } from '@hono/node-server'
+import { createServer, type Server } from 'node:http'
+import { getRequestListener, type Http2Bindings, type HttpBindings } from '@hono/node-server'
 import { createApp } from './app.js'
 import type { Deps } from './deps.js'
+import { proxyRouteFor } from './routes/proxy-routes.js'
+import { createProxyListener } from './upstream/proxy-exchange.js'
 
 export interface RunningServer {
-  readonly server: ServerType
+  readonly server: Server
   readonly port: number
   /** True from the moment `stop` is called. */
   isDraining(): boolean
@@ -15,7 +18,10 @@ export interface RunningServer {
   stop(graceMs: number): Promise<void>
 }
 
-/** Serves the app on host:port (port 0 picks a free one) and resolves once it is listening. */
+/**
+ * Serves the gateway on host:port (port 0 picks a free one) and resolves once it is listening: the proxied routes
+ * on node:http directly (the hot path), everything else through Hono.
+ */
 export function startServer(deps: Deps, host: string, port: number): Promise<RunningServer> {
   const app = createApp(deps)
   let draining = false
@@ -35,11 +41,26 @@ export function startServer(deps: Deps, host: string, port: number): Promise<Run
     headers.set('connection', 'close')
     return new Response(res.body, { status: res.status, statusText: res.statusText, headers })
   }
+  const viaHono = getRequestListener(fetch, { hostname: host })
+  const proxy = createProxyListener(deps)
+  const server = createServer((req, res) => {
+    const route = proxyRouteFor(req.method, req.url)
+    if (route === undefined) {
+      void viaHono(req, res)
+      return
+    }
+    if (draining) {
+      res.setHeader('connection', 'close')
+    }
+    proxy(route, req, res)
+  })
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch, hostname: host, port }, (info) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      const address = server.address()
       resolve({
         server,
-        port: info.port,
+        port: typeof address === 'object' && address !== null ? address.port : port,
         isDraining: () => draining,
         stop: (graceMs) => {
           draining = true
@@ -47,24 +68,17 @@ export function startServer(deps: Deps, host: string, port: number): Promise<Run
         },
       })
     })
-    server.once('error', reject)
   })
 }
 
-function stopServer(server: ServerType, graceMs: number): Promise<void> {
+function stopServer(server: Server, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      if ('closeAllConnections' in server) {
-        server.closeAllConnections()
-      }
-    }, graceMs)
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs)
     timer.unref()
     server.close(() => {
       clearTimeout(timer)
       resolve()
     })
-    if ('closeIdleConnections' in server) {
-      server.closeIdleConnections()
-    }
+    server.closeIdleConnections()
   })
 }

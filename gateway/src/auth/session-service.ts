@@ -2,8 +2,8 @@ import { timingSafeEqual } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Clock } from '../clock.js'
 import type { Tables } from '../db/tables.js'
-import type { SessionCheck, SessionVerifier } from '../middleware/auth.js'
 import { findSessionUser, type SessionUser } from '../users/user-repository.js'
+import type { SessionCheck, SessionVerifier } from './identify.js'
 import { ALL_SCOPES } from './principal.js'
 import {
   passwordVersion,

@@ -11,9 +11,5 @@ export interface AppEnv {
     log: Logger
     startedAt: number
     principal: Principal
-    /** The model name used for metrics and the access log, once a route has resolved it. */
-    modelLabel: string
-    /** Set by a streaming route: it writes the access line itself when the stream ends (request-log.ts). */
-    accessLogDeferred: boolean
   }
 }

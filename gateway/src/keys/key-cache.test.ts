@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import type { KeyVerifyResult } from '../auth/identify.js'
 import type { ChangeEvent } from '../changes/change-feed.js'
 import type { Clock } from '../clock.js'
-import type { KeyVerifyResult } from '../middleware/auth.js'
 import { KeyCache } from './key-cache.js'
 import type { KeyPolicyRow } from './key-repository.js'
 import { KNOWN_HASH_PREFIX_LENGTH, KnownKeyHashes } from './known-key-hashes.js'

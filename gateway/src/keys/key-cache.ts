@@ -1,9 +1,9 @@
 import { LRUCache } from 'lru-cache'
+import type { KeyVerifyResult } from '../auth/identify.js'
 import type { Principal } from '../auth/principal.js'
 import type { ChangeEvent } from '../changes/change-feed.js'
 import type { Clock } from '../clock.js'
 import type { Scope } from '../db/tables.js'
-import type { KeyVerifyResult } from '../middleware/auth.js'
 import type { KeyPolicyRow } from './key-repository.js'
 import type { KnownKeyHashes } from './known-key-hashes.js'
 

@@ -9,8 +9,26 @@ function tooLarge(maxBytes: number): GatewayError {
   })
 }
 
+/** A declared Content-Length over the cap, found before reading any of the body. */
+function declaresTooMuch(incoming: IncomingMessage, maxBytes: number): boolean {
+  const declared = incoming.headers['content-length']
+  return declared !== undefined && Number(declared) > maxBytes
+}
+
+/**
+ * Reads a Node request body of at most `maxBytes`: a larger declared length fails at once, a longer chunked body
+ * as soon as it passes the cap (the rest is discarded so the error answer can still be written).
+ */
+export function readRequestBody(incoming: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  if (declaresTooMuch(incoming, maxBytes)) {
+    incoming.resume()
+    return Promise.reject(tooLarge(maxBytes))
+  }
+  return readCapped(incoming, maxBytes)
+}
+
 /** Reads a Node request body, failing as soon as it passes `maxBytes` (the socket is then left to the server). */
-function readCapped(incoming: IncomingMessage, maxBytes: number): Promise<ArrayBuffer> {
+function readCapped(incoming: IncomingMessage, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
@@ -18,6 +36,7 @@ function readCapped(incoming: IncomingMessage, maxBytes: number): Promise<ArrayB
       incoming.off('data', onData)
       incoming.off('end', onEnd)
       incoming.off('error', onError)
+      incoming.off('close', onClose)
     }
     const onData = (chunk: Buffer) => {
       size += chunk.length
@@ -31,17 +50,24 @@ function readCapped(incoming: IncomingMessage, maxBytes: number): Promise<ArrayB
     }
     const onEnd = () => {
       cleanup()
-      const all = Buffer.concat(chunks, size)
-      resolve(all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer)
+      resolve(
+        chunks.length === 1 && chunks[0] !== undefined ? chunks[0] : Buffer.concat(chunks, size),
+      )
     }
     const onError = (err: Error) => {
       cleanup()
       reject(err)
     }
+    const onClose = () => onError(new Error('the client closed the request before its body ended'))
     incoming.on('data', onData)
     incoming.on('end', onEnd)
     incoming.on('error', onError)
+    incoming.on('close', onClose)
   })
+}
+
+function toArrayBuffer(bytes: Buffer): ArrayBuffer {
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
 }
 
 /**
@@ -67,7 +93,10 @@ export function bodyLimit(maxBytes: number): MiddlewareHandler<AppEnv> {
       return next()
     }
     const incoming = c.env?.incoming
-    const body = incoming === undefined ? c.req.arrayBuffer() : readCapped(incoming, maxBytes)
+    const body =
+      incoming === undefined
+        ? c.req.arrayBuffer()
+        : readCapped(incoming, maxBytes).then((all) => toArrayBuffer(all))
     // Hono keeps body promises in bodyCache (its type says methods, its runtime stores promises); text() and json()
     // derive from a cached arrayBuffer.
     ;(c.req.bodyCache as { arrayBuffer?: Promise<ArrayBuffer> }).arrayBuffer = body

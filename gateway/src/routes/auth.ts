@@ -1,6 +1,7 @@
 import { getConnInfo } from '@hono/node-server/conninfo'
 import type { Context, Hono } from 'hono'
 import { deleteCookie } from 'hono/cookie'
+import { SESSION_COOKIE } from '../auth/identify.js'
 import { LoginThrottle } from '../auth/login-throttle.js'
 import type { Deps } from '../deps.js'
 import type { AppEnv } from '../http/app-env.js'
@@ -8,9 +9,8 @@ import { GatewayError } from '../http/gateway-error.js'
 import { parseInput, readJsonOrForm } from '../http/request-input.js'
 import {
   authenticate,
-  isSameOrigin,
+  isSameOriginRequest,
   requireScope,
-  SESSION_COOKIE,
   setSessionCookie,
 } from '../middleware/auth.js'
 import { checkCredentials, isCurrentPassword } from '../users/credentials.js'
@@ -32,7 +32,7 @@ function clientAddress(c: Context<AppEnv>): string {
 
 /** Login and logout are cookie-free form posts: another site must not be able to drive them either. */
 function refuseCrossSite(c: Context<AppEnv>): void {
-  if (!isSameOrigin(c)) {
+  if (!isSameOriginRequest(c)) {
     throw new GatewayError('insufficient_permissions', { message: 'Cross-site request refused.' })
   }
 }

@@ -1,3 +1,4 @@
+import { PassThrough, Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { JsonUsageTail } from './json-usage-tail.js'
 import { type RelayOutcome, relayBody } from './sse-relay.js'
@@ -6,110 +7,152 @@ import { SseScanner } from './sse-scanner.js'
 const enc = new TextEncoder()
 const dec = new TextDecoder()
 
-/** An upstream whose chunks the test hands out one by one, or fails. */
-function controllable() {
-  const waiting: Array<{
-    resolve: (r: IteratorResult<Uint8Array>) => void
-    reject: (e: unknown) => void
-  }> = []
-  const source: AsyncIterator<Uint8Array> = {
-    next: () => new Promise((resolve, reject) => waiting.push({ resolve, reject })),
+/** A client response that records each write as its own chunk; `highWaterMark` makes it push back. */
+class RecordingSink extends Writable {
+  readonly chunks: string[] = []
+  ended = false
+  #release: (() => void) | undefined
+  held = false
+
+  constructor(options: { highWaterMark?: number; hold?: boolean } = {}) {
+    super({ highWaterMark: options.highWaterMark ?? 1 << 20 })
+    this.held = options.hold ?? false
   }
-  const settle = async () => {
-    while (waiting.length === 0) {
-      await new Promise((r) => setTimeout(r, 1))
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void) {
+    this.chunks.push(dec.decode(chunk))
+    if (this.held) {
+      this.#release = () => done()
+      return
     }
-    const w = waiting.shift()
-    if (w === undefined) {
-      throw new Error('unreachable')
-    }
-    return w
+    done()
   }
-  return {
-    source,
-    send: async (text: string) =>
-      (await settle()).resolve({ done: false, value: enc.encode(text) }),
-    end: async () => (await settle()).resolve({ done: true, value: undefined }),
-    fail: async (err: unknown) => (await settle()).reject(err),
+
+  override _final(done: () => void) {
+    this.ended = true
+    done()
+  }
+
+  release() {
+    this.held = false
+    this.#release?.()
   }
 }
 
-function relay(stripUsage = false, json = false) {
-  const up = controllable()
+const tick = () => new Promise((r) => setImmediate(r))
+
+function relay(options: { stripUsage?: boolean; json?: boolean; sink?: RecordingSink } = {}) {
+  const source = new PassThrough()
+  const sink = options.sink ?? new RecordingSink()
   const ends: RelayOutcome[] = []
-  let aborted = 0
-  const stream = relayBody({
-    source: up.source,
-    observer: json ? new JsonUsageTail() : new SseScanner({ stripUsage, onFirstFrame: () => {} }),
-    abort: () => aborted++,
+  let gone = false
+  relayBody({
+    source,
+    sink,
+    observer: options.json
+      ? new JsonUsageTail()
+      : new SseScanner({ stripUsage: options.stripUsage ?? false, onFirstFrame: () => {} }),
+    clientGone: () => gone,
     errorFrame: () => 'data: {"error":{"code":"upstream_error"}}\n\n',
     onEnd: (o) => ends.push(o),
   })
-  return { up, reader: stream.getReader(), ends, aborted: () => aborted }
+  return {
+    source,
+    sink,
+    ends,
+    leave: () => {
+      gone = true
+    },
+  }
 }
 
 describe('relayBody', () => {
-  it('hands each upstream chunk to the client as its own read, in order', async () => {
-    const { up, reader, ends } = relay()
-    void up.send('data: {"choices":[{"delta":{"content":"a"}}]}\n\n')
-    expect(dec.decode((await reader.read()).value)).toContain('"a"')
-    void up.send('data: {"choices":[{"delta":{"content":"b"}}]}\n\n')
-    expect(dec.decode((await reader.read()).value)).toContain('"b"')
-    void up.send('data: [DONE]\n\n')
-    expect(dec.decode((await reader.read()).value)).toBe('data: [DONE]\n\n')
-    void up.end()
-    expect((await reader.read()).done).toBe(true)
+  it('writes each upstream chunk to the client as its own write, in order, as it comes', async () => {
+    const { source, sink, ends } = relay()
+    source.write('data: {"choices":[{"delta":{"content":"a"}}]}\n\n')
+    await tick()
+    expect(sink.chunks).toHaveLength(1)
+    expect(sink.chunks[0]).toContain('"a"')
+    source.write('data: {"choices":[{"delta":{"content":"b"}}]}\n\n')
+    await tick()
+    expect(sink.chunks[1]).toContain('"b"')
+    source.end('data: [DONE]\n\n')
+    await tick()
+    expect(sink.chunks[2]).toBe('data: [DONE]\n\n')
+    expect(sink.ended).toBe(true)
     expect(ends).toEqual(['completed'])
   })
 
-  it('sends our error frame and [DONE], then closes, when the upstream fails mid-stream', async () => {
-    const { up, reader, ends } = relay()
-    void up.send('data: {"choices":[{"delta":{"content":"a"}}]}\n\n')
-    await reader.read()
-    void up.fail(new Error('socket reset'))
-    expect(dec.decode((await reader.read()).value)).toBe(
-      'data: {"error":{"code":"upstream_error"}}\n\ndata: [DONE]\n\n',
-    )
-    expect((await reader.read()).done).toBe(true)
+  it('sends our error frame and [DONE], then ends, when the upstream fails mid-stream', async () => {
+    const { source, sink, ends } = relay()
+    source.write('data: {"choices":[{"delta":{"content":"a"}}]}\n\n')
+    await tick()
+    source.destroy(new Error('socket reset'))
+    await tick()
+    expect(sink.chunks.at(-1)).toBe('data: {"error":{"code":"upstream_error"}}\n\ndata: [DONE]\n\n')
+    expect(sink.ended).toBe(true)
     expect(ends).toEqual(['upstream_error'])
   })
 
-  it('aborts the upstream at once when the client cancels, and ends once', async () => {
-    const { up, reader, ends, aborted } = relay()
-    void up.send('data: {"choices":[{"delta":{"content":"a"}}]}\n\n')
-    await reader.read()
-    const pending = reader.read()
-    await reader.cancel()
-    await pending
-    expect(aborted()).toBe(1)
-    void up.fail(new Error('aborted'))
-    await new Promise((r) => setTimeout(r, 5))
+  it('ends once as client_abort, writing nothing more, when the client left', async () => {
+    const { source, sink, ends, leave } = relay()
+    source.write('data: {"choices":[{"delta":{"content":"a"}}]}\n\n')
+    await tick()
+    leave()
+    source.destroy(new Error('aborted'))
+    await tick()
+    expect(sink.chunks).toHaveLength(1)
+    expect(sink.ended).toBe(false)
     expect(ends).toEqual(['client_abort'])
   })
 
   it('reports engine_error when the engine sent an error frame', async () => {
-    const { up, reader, ends } = relay()
-    void up.send('data: {"error":{"code":500,"message":"x","type":"server_error"}}\n\n')
-    await reader.read()
-    void up.end()
-    expect(dec.decode((await reader.read()).value)).toBe('data: [DONE]\n\n')
+    const { source, sink, ends } = relay()
+    source.end('data: {"error":{"code":500,"message":"x","type":"server_error"}}\n\n')
+    await tick()
+    expect(sink.chunks.at(-1)).toBe('data: [DONE]\n\n')
     expect(ends).toEqual(['engine_error'])
   })
 
-  it('errors a JSON body that fails mid-way (it cannot carry an error frame)', async () => {
-    const { up, reader, ends } = relay(false, true)
-    void up.send('{"id":"x",')
-    await reader.read()
-    void up.fail(new Error('reset'))
-    await expect(reader.read()).rejects.toThrow('reset')
+  it('destroys the client response when a JSON body fails mid-way (it cannot carry an error frame)', async () => {
+    const { source, sink, ends } = relay({ json: true })
+    sink.on('error', () => {})
+    source.write('{"id":"x",')
+    await tick()
+    source.destroy(new Error('reset'))
+    await tick()
+    expect(sink.destroyed).toBe(true)
+    expect(sink.ended).toBe(false)
     expect(ends).toEqual(['upstream_error'])
   })
 
-  it('keeps reading when a chunk is entirely cut (the usage frame alone)', async () => {
-    const { up, reader } = relay(true)
-    void up.send('data: {"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":1}}\n\n')
-    void up.send('data: [DONE]\n\n')
-    expect(dec.decode((await reader.read()).value)).toBe('data: [DONE]\n\n')
+  it('writes nothing for a chunk that is entirely cut (the usage frame alone)', async () => {
+    const { source, sink } = relay({ stripUsage: true })
+    source.write('data: {"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":1}}\n\n')
+    await tick()
+    expect(sink.chunks).toEqual([])
+    source.end('data: [DONE]\n\n')
+    await tick()
+    expect(sink.chunks).toEqual(['data: [DONE]\n\n'])
+  })
+
+  it('stops reading the engine while the client is not taking bytes, and goes on after', async () => {
+    const sink = new RecordingSink({ highWaterMark: 8, hold: true })
+    const { source, ends } = relay({ sink })
+    source.write('data: {"choices":[{"delta":{"content":"a"}}]}\n\n')
+    await tick()
+    expect(source.isPaused()).toBe(true)
+    source.write('data: {"choices":[{"delta":{"content":"b"}}]}\n\n')
+    await tick()
+    expect(sink.chunks).toHaveLength(1)
+    sink.release()
+    await tick()
+    expect(source.isPaused()).toBe(false)
+    source.end('data: [DONE]\n\n')
+    await tick()
+    await tick()
+    expect(sink.chunks.join('')).toContain('"b"')
+    expect(ends).toEqual(['completed'])
   })
 })
 

@@ -1,28 +1,38 @@
+import type { Readable } from 'node:stream'
 import type { BodyObserver } from './body-observer.js'
 
 /**
- * The response body the client reads: upstream chunks relayed as they arrive (no buffering, no coalescing),
- * pulled only as fast as the client reads them. The stream's own pull/cancel hooks end the request, so there
- * is no detached pump: a client that goes away cancels the stream, which closes the upstream at once (never
- * drained), and the engine stops generating (ENGINES.md §5).
+ * Relays the engine's body to the client's response as it arrives: each upstream chunk is written the moment it
+ * comes (no buffering, no coalescing), and the engine is read only as fast as the client takes the bytes (the
+ * upstream pauses while the response is over its high-water mark). A client that goes away aborts the upstream
+ * call (upstream-call.ts), which ends the relay; the engine then stops generating (ENGINES.md §5).
  */
 
 export type RelayOutcome = 'completed' | 'engine_error' | 'upstream_error' | 'client_abort'
 
+/** The client side: a Node ServerResponse (or any Writable). */
+export interface RelaySink {
+  write(chunk: Uint8Array): boolean
+  end(chunk?: Uint8Array): unknown
+  destroy(err?: Error): unknown
+  once(event: 'drain', listener: () => void): unknown
+}
+
 export interface RelayOptions {
-  /** The upstream body's chunks. */
-  readonly source: AsyncIterator<Uint8Array>
+  /** The engine's body. */
+  readonly source: Readable
+  readonly sink: RelaySink
   readonly observer: BodyObserver
-  /** Closes the upstream request and its connection. */
-  abort(): void
+  /** True once the client has left: the upstream's resulting error is not a failure to report. */
+  clientGone(): boolean
   /** The SSE error frame (our envelope) for an upstream that fails mid-body. */
   errorFrame(err: unknown): string
-  /** Called exactly once, when the body ends, fails, or the client cancels. */
+  /** Called exactly once, when the body ends, fails, or the client leaves. */
   onEnd(outcome: RelayOutcome, err?: unknown): void
 }
 
-export function relayBody(options: RelayOptions): ReadableStream<Uint8Array> {
-  const { source, observer } = options
+export function relayBody(options: RelayOptions): void {
+  const { source, sink, observer } = options
   let ended = false
   const end = (outcome: RelayOutcome, err?: unknown) => {
     if (!ended) {
@@ -30,52 +40,42 @@ export function relayBody(options: RelayOptions): ReadableStream<Uint8Array> {
       options.onEnd(outcome, err)
     }
   }
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        try {
-          for (;;) {
-            const { done, value } = await source.next()
-            if (ended) {
-              return // cancelled while waiting
-            }
-            if (done) {
-              const rest = observer.finish()
-              if (rest.byteLength > 0) {
-                controller.enqueue(rest)
-              }
-              controller.close()
-              end(observer.sawError ? 'engine_error' : 'completed')
-              return
-            }
-            const out = observer.push(value)
-            if (out.byteLength > 0) {
-              controller.enqueue(out)
-              return
-            }
-          }
-        } catch (err) {
-          if (ended) {
-            return // our own abort after a cancel
-          }
-          const bytes = observer.failure(options.errorFrame(err))
-          end('upstream_error', err)
-          if (bytes === undefined) {
-            controller.error(err)
-            return
-          }
-          if (bytes.byteLength > 0) {
-            controller.enqueue(bytes)
-          }
-          controller.close()
-        }
-      },
-      cancel() {
-        end('client_abort')
-        options.abort()
-      },
-    },
-    // Read from the engine only when the client has taken the previous chunk.
-    { highWaterMark: 0 },
-  )
+  const resume = () => source.resume()
+  const fail = (err: unknown) => {
+    if (ended) {
+      return
+    }
+    if (options.clientGone()) {
+      end('client_abort', err)
+      return
+    }
+    const bytes = observer.failure(options.errorFrame(err))
+    end('upstream_error', err)
+    if (bytes === undefined) {
+      sink.destroy(err instanceof Error ? err : new Error(String(err))) // a JSON body cannot carry an error
+      return
+    }
+    sink.end(bytes.byteLength > 0 ? bytes : undefined)
+  }
+  source.on('data', (chunk: Buffer) => {
+    if (ended) {
+      return
+    }
+    const out = observer.push(chunk)
+    if (out.byteLength > 0 && !sink.write(out)) {
+      source.pause()
+      sink.once('drain', resume)
+    }
+  })
+  source.once('end', () => {
+    if (ended) {
+      return
+    }
+    const rest = observer.finish()
+    sink.end(rest.byteLength > 0 ? rest : undefined)
+    end(observer.sawError ? 'engine_error' : 'completed')
+  })
+  source.once('error', fail)
+  // A body destroyed without an error (nobody here does that) still ends the request.
+  source.once('close', () => fail(new Error('the engine body closed before its end')))
 }

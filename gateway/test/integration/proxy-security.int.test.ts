@@ -2,6 +2,7 @@ import OpenAI from 'openai'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { waitUntil } from '../support/fake-engine.js'
 import { type ProxyFixture, post, startProxyFixture } from '../support/proxy-fixture.js'
+import { seedUser } from '../support/seed.js'
 import { dbTargets } from '../support/test-db.js'
 
 const MESSAGES: OpenAI.Chat.ChatCompletionMessageParam[] = [{ role: 'user', content: 'hi' }]
@@ -17,7 +18,7 @@ describe.each(dbTargets())('proxy access, input and disconnects on %s', (target)
   let engineRequests: () => number
   beforeAll(async () => {
     f = await startProxyFixture(target, { KEYGATE_MAX_BODY_BYTES: String(MAX_BODY_BYTES) })
-    engineRequests = () => f.vllm.requests.length + f.llama.requests.length
+    engineRequests = () => f.vllm.inferenceRequests().length + f.llama.inferenceRequests().length
   })
   afterAll(async () => {
     await f?.close()
@@ -54,6 +55,44 @@ describe.each(dbTargets())('proxy access, input and disconnects on %s', (target)
       })
       expect(JSON.stringify(b).replace('no-such-model', 'chat-llama')).toBe(JSON.stringify(a))
       expect(engineRequests()).toBe(before)
+    })
+
+    it('serves a logged-in session (the UI) from its cookie, and refuses it cross-site or forged', async () => {
+      const user = await seedUser(f.gw.database.db)
+      const login = await fetch(`${f.gw.url}/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: user.username, password: user.password }),
+      })
+      expect(login.status).toBe(200)
+      const cookie = login.headers.getSetCookie()[0]?.split(';')[0] ?? ''
+      expect(cookie).toMatch(/^keygate_session=./)
+      const call = (headers: Record<string, string>) =>
+        fetch(`${f.gw.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify({ model: 'chat-vllm', ...CHAT }),
+        })
+      const before = engineRequests()
+      const ok = await call({ cookie, 'sec-fetch-site': 'same-origin' })
+      expect(ok.status).toBe(200)
+      expect(((await ok.json()) as { object: string }).object).toBe('chat.completion')
+      expect(engineRequests()).toBe(before + 1)
+
+      const crossSite = await call({ cookie, 'sec-fetch-site': 'cross-site' })
+      expect(crossSite.status).toBe(403)
+      expect(((await crossSite.json()) as Envelope).error.message).toBe(
+        'Cross-site request refused.',
+      )
+      const forged = await call({ cookie: 'keygate_session=not-a-session' })
+      expect(forged.status).toBe(401)
+      expect(((await forged.json()) as Envelope).error.message).toBe(
+        'Your session has expired; log in again.',
+      )
+      const anonymous = await call({})
+      expect(anonymous.status).toBe(401)
+      expect(((await anonymous.json()) as Envelope).error.code).toBe('missing_api_key')
+      expect(engineRequests()).toBe(before + 1)
     })
 
     it('raises NotFoundError in the OpenAI SDK for a model the key may not use', async () => {

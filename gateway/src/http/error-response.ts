@@ -1,0 +1,45 @@
+import { HTTPException } from 'hono/http-exception'
+import { isDatabaseUnavailable } from '../db/database-unavailable.js'
+import { toErrorBody } from './error-body.js'
+import { GatewayError } from './gateway-error.js'
+
+/** Any thrown value as the error the client gets: unknown ones are 500s that reveal nothing. */
+export function toGatewayError(err: unknown): GatewayError {
+  if (err instanceof GatewayError) {
+    return err
+  }
+  if (err instanceof HTTPException) {
+    // Hono's own exceptions: a body over the limit, a malformed request it refused to parse.
+    if (err.status === 413) {
+      return new GatewayError('request_too_large', { cause: err })
+    }
+    if (err.status === 400) {
+      return new GatewayError('invalid_request', { cause: err, message: 'Malformed request.' })
+    }
+  }
+  if (isDatabaseUnavailable(err)) {
+    return new GatewayError('database_unavailable', { cause: err })
+  }
+  return new GatewayError('internal_error', { cause: err })
+}
+
+export interface ErrorResponse {
+  readonly status: number
+  readonly headers: Record<string, string>
+  /** The OpenAI error envelope as JSON text. */
+  readonly body: string
+}
+
+/** The one error answer (DESIGN §7), for whichever server path writes it. */
+export function toErrorResponse(e: GatewayError, requestId: string): ErrorResponse {
+  const body = JSON.stringify(toErrorBody(e, requestId))
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'cache-control': 'no-store',
+    'x-request-id': requestId,
+  }
+  if (e.retryAfterSeconds !== undefined) {
+    headers['retry-after'] = String(e.retryAfterSeconds)
+  }
+  return { status: e.status, headers, body }
+}
