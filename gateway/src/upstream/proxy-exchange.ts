@@ -235,8 +235,10 @@ class ProxyExchange implements AccessEntry, CredentialSource {
       headers['x-accel-buffering'] = 'no' // nginx (and ingress-nginx) would otherwise buffer the stream
     }
     this.#res.writeHead(res.status, headers)
-    if (isSse) {
-      this.#res.flushHeaders() // the client learns at once that its stream began, before the first token
+    if (isSse && res.body.bufferedBytes === 0) {
+      // The engine sent its headers before the first token (vLLM does, then prefills): the client learns at once
+      // that its stream began. When the first frame came with the headers they leave together, in one write.
+      this.#res.flushHeaders()
     }
     relayBody({
       source: res.body,

@@ -1,10 +1,11 @@
-import { Readable } from 'node:stream'
 import { errors } from 'undici'
 import { describe, expect, it } from 'vitest'
 import type { InstanceTarget } from '../models/model-registry.js'
 import type { EngineAddress } from './engine-address.js'
 import { sendWithFailover } from './send-with-failover.js'
+import type { UpstreamSignal } from './upstream-call.js'
 import type { UpstreamEndpoint, UpstreamPool, UpstreamResponse } from './upstream-pool.js'
+import { UpstreamExchange } from './upstream-response.js'
 
 const refused = () => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })
 const reset = () => new errors.SocketError('other side closed')
@@ -35,7 +36,7 @@ function fakePool(script: Record<string, (Error | 'ok')[]>) {
       if (next !== 'ok') {
         throw next
       }
-      return { status: 200, headers: {}, body: Readable.from([]) }
+      return { status: 200, headers: {}, body: new UpstreamExchange(signal(false), () => {}) }
     },
     markDown: (address) => {
       down.add(address.key)
@@ -49,12 +50,16 @@ function fakePool(script: Record<string, (Error | 'ok')[]>) {
 
 const INSTANCES: InstanceTarget[] = []
 
-function send(pool: UpstreamPool, signal = new AbortController().signal) {
+function signal(aborted: boolean): UpstreamSignal {
+  return { aborted, reason: aborted ? new Error('gone') : undefined, onAbort: () => undefined }
+}
+
+function send(pool: UpstreamPool, callSignal = signal(false)) {
   return sendWithFailover(pool, INSTANCES, () => ({
     path: '/v1/chat/completions',
     headers: {},
     body: new Uint8Array(),
-    signal,
+    signal: callSignal,
   }))
 }
 
@@ -103,10 +108,8 @@ describe('sendWithFailover', () => {
     const timeout = fakePool({ a: [new errors.HeadersTimeoutError()], b: ['ok'] })
     await expect(send(timeout.pool)).rejects.toBeInstanceOf(errors.HeadersTimeoutError)
     expect(timeout.sent).toEqual(['a'])
-    const gone = new AbortController()
-    gone.abort()
     const aborted = fakePool({ a: [reset()], b: ['ok'] })
-    await expect(send(aborted.pool, gone.signal)).rejects.toThrow()
+    await expect(send(aborted.pool, signal(true))).rejects.toThrow()
     expect(aborted.sent).toEqual(['a'])
   })
 

@@ -1,8 +1,10 @@
-import { PassThrough, Writable } from 'node:stream'
+import { Writable } from 'node:stream'
+import type { Dispatcher } from 'undici'
 import { describe, expect, it } from 'vitest'
 import { JsonUsageTail } from './json-usage-tail.js'
 import { type RelayOutcome, relayBody } from './sse-relay.js'
 import { SseScanner } from './sse-scanner.js'
+import { UpstreamExchange } from './upstream-response.js'
 
 const enc = new TextEncoder()
 const dec = new TextDecoder()
@@ -41,13 +43,59 @@ class RecordingSink extends Writable {
 
 const tick = () => new Promise((r) => setImmediate(r))
 
+/**
+ * An engine response as undici's parser delivers it: the real UpstreamExchange, driven through its dispatch
+ * callbacks with a controller that records pause and abort.
+ */
+function engineResponse() {
+  const state = { paused: false, aborted: false }
+  const exchange = new UpstreamExchange(
+    { aborted: false, reason: undefined, onAbort: () => undefined },
+    () => undefined,
+  )
+  const controller: Dispatcher.DispatchController = {
+    get aborted() {
+      return state.aborted
+    },
+    get paused() {
+      return state.paused
+    },
+    reason: null,
+    abort(reason) {
+      state.aborted = true
+      exchange.onResponseError(controller, reason)
+    },
+    pause() {
+      state.paused = true
+    },
+    resume() {
+      state.paused = false
+    },
+  }
+  exchange.onRequestStart(controller)
+  void exchange.response()
+  exchange.onResponseStart(controller, 200, {})
+  return {
+    body: exchange,
+    state,
+    write: (text: string) => exchange.onResponseData(controller, Buffer.from(text)),
+    end: (text?: string) => {
+      if (text !== undefined) {
+        exchange.onResponseData(controller, Buffer.from(text))
+      }
+      exchange.onResponseEnd()
+    },
+    destroy: (err: Error) => exchange.onResponseError(controller, err),
+  }
+}
+
 function relay(options: { stripUsage?: boolean; json?: boolean; sink?: RecordingSink } = {}) {
-  const source = new PassThrough()
+  const source = engineResponse()
   const sink = options.sink ?? new RecordingSink()
   const ends: RelayOutcome[] = []
   let gone = false
   relayBody({
-    source,
+    source: source.body,
     sink,
     observer: options.json
       ? new JsonUsageTail()
@@ -141,13 +189,13 @@ describe('relayBody', () => {
     const { source, ends } = relay({ sink })
     source.write('data: {"choices":[{"delta":{"content":"a"}}]}\n\n')
     await tick()
-    expect(source.isPaused()).toBe(true)
+    expect(source.state.paused).toBe(true)
     source.write('data: {"choices":[{"delta":{"content":"b"}}]}\n\n')
     await tick()
     expect(sink.chunks).toHaveLength(1)
     sink.release()
     await tick()
-    expect(source.isPaused()).toBe(false)
+    expect(source.state.paused).toBe(false)
     source.end('data: [DONE]\n\n')
     await tick()
     await tick()

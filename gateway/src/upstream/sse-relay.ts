@@ -1,5 +1,5 @@
-import type { Readable } from 'node:stream'
 import type { BodyObserver } from './body-observer.js'
+import type { UpstreamBody } from './upstream-response.js'
 
 /**
  * Relays the engine's body to the client's response as it arrives: each upstream chunk is written the moment it
@@ -20,7 +20,7 @@ export interface RelaySink {
 
 export interface RelayOptions {
   /** The engine's body. */
-  readonly source: Readable
+  readonly source: UpstreamBody
   readonly sink: RelaySink
   readonly observer: BodyObserver
   /** True once the client has left: the upstream's resulting error is not a failure to report. */
@@ -57,25 +57,25 @@ export function relayBody(options: RelayOptions): void {
     }
     sink.end(bytes.byteLength > 0 ? bytes : undefined)
   }
-  source.on('data', (chunk: Buffer) => {
-    if (ended) {
-      return
-    }
-    const out = observer.push(chunk)
-    if (out.byteLength > 0 && !sink.write(out)) {
-      source.pause()
-      sink.once('drain', resume)
-    }
+  source.read({
+    onData: (chunk) => {
+      if (ended) {
+        return
+      }
+      const out = observer.push(chunk)
+      if (out.byteLength > 0 && !sink.write(out)) {
+        source.pause()
+        sink.once('drain', resume)
+      }
+    },
+    onEnd: () => {
+      if (ended) {
+        return
+      }
+      const rest = observer.finish()
+      sink.end(rest.byteLength > 0 ? rest : undefined)
+      end(observer.sawError ? 'engine_error' : 'completed')
+    },
+    onError: fail,
   })
-  source.once('end', () => {
-    if (ended) {
-      return
-    }
-    const rest = observer.finish()
-    sink.end(rest.byteLength > 0 ? rest : undefined)
-    end(observer.sawError ? 'engine_error' : 'completed')
-  })
-  source.once('error', fail)
-  // A body destroyed without an error (nobody here does that) still ends the request.
-  source.once('close', () => fail(new Error('the engine body closed before its end')))
 }

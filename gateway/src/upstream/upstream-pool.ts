@@ -1,6 +1,3 @@
-import type { EventEmitter } from 'node:events'
-import type { IncomingHttpHeaders } from 'node:http'
-import type { Readable } from 'node:stream'
 import type { Logger } from 'pino'
 import type { Config } from '../config.js'
 import type { InstanceTarget, ModelTarget } from '../models/model-registry.js'
@@ -12,8 +9,11 @@ import { HealthProber } from './health-prober.js'
 import { type ResolveHost, resolveWithSystem } from './host-resolver.js'
 import type { InstanceHealth } from './instance-health.js'
 import { type Endpoint, pickEndpoint } from './instance-picker.js'
+import type { UpstreamSignal } from './upstream-call.js'
+import { UpstreamExchange, type UpstreamResponse } from './upstream-response.js'
 
 export type { InstanceHealth } from './instance-health.js'
+export type { UpstreamResponse } from './upstream-response.js'
 
 export interface UpstreamPoolOptions {
   config: Config
@@ -23,26 +23,13 @@ export interface UpstreamPoolOptions {
   resolveHost?: ResolveHost
 }
 
-/** An 'abort' emitter undici accepts in place of an AbortSignal (upstream-call.ts says why). */
-export interface AbortEmitter extends EventEmitter {
-  readonly aborted: boolean
-  readonly reason: unknown
-}
-
 export interface UpstreamRequest {
   /** The engine route, e.g. /v1/chat/completions (appended to any path in the instance URL). */
   readonly path: string
   readonly headers: Record<string, string>
   readonly body: Uint8Array
   /** Aborting closes the request and its connection at once, before or after the headers. */
-  readonly signal: AbortSignal | AbortEmitter
-}
-
-export interface UpstreamResponse {
-  readonly status: number
-  readonly headers: IncomingHttpHeaders
-  /** Must be consumed or destroyed; the address's outstanding count drops when it closes. */
-  readonly body: Readable
+  readonly signal: UpstreamSignal
 }
 
 /** Where one request goes: an instance (its weight and engine key) at one of its addresses. */
@@ -135,11 +122,12 @@ class UndiciUpstreamPool implements UpstreamPool {
     return pickEndpoint(instances, this.#endpointsOf, this.#rotation, avoid)
   }
 
-  async send(endpoint: UpstreamEndpoint, request: UpstreamRequest): Promise<UpstreamResponse> {
+  send(endpoint: UpstreamEndpoint, request: UpstreamRequest): Promise<UpstreamResponse> {
     const address = endpoint.address
-    const release = address.begin()
-    try {
-      const res = await address.pool.request({
+    const exchange = new UpstreamExchange(request.signal, address.begin())
+    const response = exchange.response()
+    address.pool.dispatch(
+      {
         method: 'POST',
         path: address.prefix + request.path,
         // An address a host name resolved to: the engine (or the proxy in front of it) still sees the name.
@@ -148,17 +136,10 @@ class UndiciUpstreamPool implements UpstreamPool {
             ? request.headers
             : { ...request.headers, host: address.hostName },
         body: request.body,
-        signal: request.signal,
-      })
-      res.body.once('close', release)
-      if (res.body.destroyed) {
-        release()
-      }
-      return { status: res.statusCode, headers: res.headers, body: res.body }
-    } catch (err) {
-      release()
-      throw err
-    }
+      },
+      exchange,
+    )
+    return response
   }
 
   markDown(address: EngineAddress, err: unknown): void {

@@ -105,6 +105,27 @@ describe.each(dbTargets())('proxy streaming and forwarding on %s', (target) => {
       expect(chunks.join('')).toMatch(/data: \[DONE\]\n\n$/)
     })
 
+    it('sends the 200 as soon as vLLM does, before the first token (prefill)', async () => {
+      f.vllm.setScript({ kind: 'stalled', afterFrames: 0 })
+      const client = new AbortController()
+      const headersIn = post(
+        f,
+        '/v1/chat/completions',
+        { model: 'chat-vllm', stream: true, ...CHAT },
+        {
+          signal: client.signal,
+        },
+      )
+      const tooLate = new Promise<'no headers'>((resolve) =>
+        setTimeout(() => resolve('no headers'), 2_000),
+      )
+      const res = await Promise.race([headersIn, tooLate])
+      client.abort()
+      expect(res).not.toBe('no headers')
+      expect((res as Response).status).toBe(200)
+      expect((res as Response).headers.get('content-type')).toBe('text/event-stream; charset=utf-8')
+    })
+
     it("keeps llama.cpp's exact content type", async () => {
       const res = await post(f, '/v1/chat/completions', {
         model: 'chat-llama',
