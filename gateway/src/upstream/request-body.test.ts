@@ -54,7 +54,24 @@ describe('parseInferenceBody', () => {
   })
 
   it('rejects a non-boolean stream with param stream', () => {
-    expect(rejection('{"model":"m","stream":"yes"}').param).toBe('stream')
+    const e = rejection('{"model":"m","stream":"yes"}')
+    expect(e.param).toBe('stream')
+    expect(e.message).toBe("Invalid type for 'stream': expected a boolean.")
+  })
+
+  it('rejects stream_options that is not an object, or a non-boolean include_usage, naming the field', () => {
+    expect(rejection('{"model":"m","stream_options":[]}').param).toBe('stream_options')
+    expect(rejection('{"model":"m","stream_options":"x"}').param).toBe('stream_options')
+    const e = rejection('{"model":"m","stream_options":{"include_usage":1}}')
+    expect(e.param).toBe('stream_options.include_usage')
+    expect(e.status).toBe(400)
+  })
+
+  it('accepts null for stream, stream_options and include_usage', () => {
+    const r = body('{"model":"m","stream":null,"stream_options":{"include_usage":null}}')
+    expect(r.isStream).toBe(false)
+    expect(r.streamOptions).toEqual({ includeUsage: null })
+    expect(body('{"model":"m","stream_options":null}').streamOptions).toBeNull()
   })
 
   it('rejects invalid UTF-8', () => {

@@ -1,4 +1,3 @@
-import { z } from 'zod'
 import { GatewayError } from '../http/gateway-error.js'
 import { applySplices, type ObjectSpans, objectSpans, type Splice } from './json-members.js'
 
@@ -7,12 +6,6 @@ import { applySplices, type ObjectSpans, objectSpans, type Splice } from './json
  * `stream`, `stream_options`); the engine validates the rest. What goes upstream is the client's bytes, with
  * at most two surgical edits (DESIGN §6).
  */
-
-const InferenceBody = z.looseObject({
-  model: z.string(),
-  stream: z.boolean().nullish(),
-  stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
-})
 
 export interface InferenceRequest {
   /** The client's bytes, untouched. */
@@ -50,22 +43,43 @@ export function parseInferenceBody(bytes: Uint8Array): InferenceRequest {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw invalid('The request body must be a JSON object.')
   }
-  if (!('model' in json) || json.model === undefined || json.model === null) {
+  const body = json as Record<string, unknown>
+  const model = body.model
+  if (model === undefined || model === null) {
     throw invalid('You must provide a model parameter.', 'model')
   }
-  const parsed = InferenceBody.safeParse(json)
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]
-    const param = issue === undefined ? null : issue.path.map(String).join('.')
-    throw invalid(`Invalid type for '${param}': ${issue?.message ?? 'invalid value'}.`, param)
+  if (typeof model !== 'string') {
+    throw wrongType('model', 'a string')
   }
-  const so = parsed.data.stream_options
+  const stream = body.stream
+  if (stream !== undefined && stream !== null && typeof stream !== 'boolean') {
+    throw wrongType('stream', 'a boolean')
+  }
   return {
     bytes,
-    model: parsed.data.model,
-    isStream: parsed.data.stream === true,
-    streamOptions: so === null || so === undefined ? null : { includeUsage: so.include_usage },
+    model,
+    isStream: stream === true,
+    streamOptions: readStreamOptions(body.stream_options),
   }
+}
+
+/** `stream_options`: absent or null, else an object whose `include_usage` is absent, null or a boolean. */
+function readStreamOptions(value: unknown): InferenceRequest['streamOptions'] {
+  if (value === undefined || value === null) {
+    return null
+  }
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw wrongType('stream_options', 'an object')
+  }
+  const includeUsage = (value as Record<string, unknown>).include_usage
+  if (includeUsage !== undefined && includeUsage !== null && typeof includeUsage !== 'boolean') {
+    throw wrongType('stream_options.include_usage', 'a boolean')
+  }
+  return { includeUsage }
+}
+
+function wrongType(param: string, expected: string): GatewayError {
+  return invalid(`Invalid type for '${param}': expected ${expected}.`, param)
 }
 
 export interface UpstreamBodyOptions {

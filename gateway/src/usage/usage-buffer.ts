@@ -21,6 +21,8 @@ export interface UsageSample {
   readonly atMs: number
 }
 
+const DAY_MS = 86_400_000
+
 /**
  * Usage aggregated by (key, model, UTC day), bounded by `maxRows` aggregate rows: a sample that would need a new
  * row beyond the bound is dropped (and reported by `add`), so a long database outage costs bounded memory. Samples
@@ -29,6 +31,9 @@ export interface UsageSample {
 export class UsageBuffer {
   readonly #maxRows: number
   #rows = new Map<string, UsageRow>()
+  /** The UTC day last formatted, and where it starts (epoch ms). */
+  #day = ''
+  #dayStartMs = Number.NaN
 
   constructor(maxRows: number) {
     if (!Number.isInteger(maxRows) || maxRows < 1) {
@@ -43,7 +48,7 @@ export class UsageBuffer {
 
   /** Counts one request; false when it was dropped because the buffer is full. */
   add(s: UsageSample): boolean {
-    const day = new Date(s.atMs).toISOString().slice(0, 10)
+    const day = this.#dayOf(s.atMs)
     return this.#merge({
       keyId: s.keyId,
       model: s.model,
@@ -75,6 +80,15 @@ export class UsageBuffer {
       }
     }
     return droppedRequests
+  }
+
+  /** The UTC day of `atMs`, formatted once per day rather than once per request (it runs on every request). */
+  #dayOf(atMs: number): string {
+    if (!(atMs >= this.#dayStartMs && atMs < this.#dayStartMs + DAY_MS)) {
+      this.#dayStartMs = atMs - (((atMs % DAY_MS) + DAY_MS) % DAY_MS)
+      this.#day = new Date(this.#dayStartMs).toISOString().slice(0, 10)
+    }
+    return this.#day
   }
 
   #merge(row: UsageRow): boolean {
