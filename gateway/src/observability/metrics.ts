@@ -1,17 +1,21 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client'
+import { HotCounter, HotGauge, HotHistogram } from './hot-metrics.js'
 
-/** Every metric the gateway exports. Labels are bounded: routes are route patterns, models configured names. */
+/**
+ * Every metric the gateway exports. Labels are bounded: routes are route patterns, models configured names. Those
+ * updated on every request are hot-metrics.ts's (same exposition, a fraction of the cost); the rest prom-client's.
+ */
 export interface Metrics {
   readonly registry: Registry
-  readonly requests: Counter<'route' | 'model' | 'status'>
-  readonly requestDuration: Histogram<'route' | 'model'>
-  readonly timeToFirstToken: Histogram<'model'>
-  readonly tokens: Counter<'model' | 'kind'>
-  readonly auth: Counter<'result'>
+  readonly requests: HotCounter<'route' | 'model' | 'status'>
+  readonly requestDuration: HotHistogram<'route' | 'model'>
+  readonly timeToFirstToken: HotHistogram<'model'>
+  readonly tokens: HotCounter<'model' | 'kind'>
+  readonly auth: HotCounter<'result'>
   readonly keyCacheEntries: Gauge
   readonly keyCacheRefreshAge: Gauge
   readonly upstreamUp: Gauge<'model' | 'instance'>
-  readonly inflight: Gauge<'model'>
+  readonly inflight: HotGauge<'model'>
   readonly usageDropped: Counter
 }
 
@@ -28,33 +32,33 @@ export function createMetrics(): Metrics & { bindSources(sources: MetricSources)
   const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300]
   return {
     registry,
-    requests: new Counter({
+    requests: new HotCounter({
       name: 'keygate_requests_total',
       help: 'Requests answered, by route pattern, model and status',
       labelNames: ['route', 'model', 'status'],
       registers: [registry],
     }),
-    requestDuration: new Histogram({
+    requestDuration: new HotHistogram({
       name: 'keygate_request_duration_seconds',
       help: 'Time from request to the end of the response body',
       labelNames: ['route', 'model'],
       buckets: latencyBuckets,
       registers: [registry],
     }),
-    timeToFirstToken: new Histogram({
+    timeToFirstToken: new HotHistogram({
       name: 'keygate_time_to_first_token_seconds',
       help: 'Time from request to the first streamed token',
       labelNames: ['model'],
       buckets: latencyBuckets,
       registers: [registry],
     }),
-    tokens: new Counter({
+    tokens: new HotCounter({
       name: 'keygate_tokens_total',
       help: 'Tokens reported by engines, by kind (prompt, completion)',
       labelNames: ['model', 'kind'],
       registers: [registry],
     }),
-    auth: new Counter({
+    auth: new HotCounter({
       name: 'keygate_auth_total',
       help: 'Authentication outcomes',
       labelNames: ['result'],
@@ -82,7 +86,7 @@ export function createMetrics(): Metrics & { bindSources(sources: MetricSources)
       labelNames: ['model', 'instance'],
       registers: [registry],
     }),
-    inflight: new Gauge({
+    inflight: new HotGauge({
       name: 'keygate_inflight_requests',
       help: 'Requests being served, by model',
       labelNames: ['model'],
