@@ -49,6 +49,12 @@ describe('hot metrics', () => {
       }
       h.observe({ route: 's' }, 0.2)
     }
+    const plain = { name: 'x_dropped_total', help: 'No labels', labelNames: [] as const }
+    new Counter({ ...plain, labelNames: [], ...on(theirs) }).inc(3)
+    new HotCounter({ ...plain, ...on(ours) }).inc({}, 3)
+    expect(await ours.metrics()).toBe(await theirs.metrics())
+    ours.resetMetrics()
+    theirs.resetMetrics()
     expect(await ours.metrics()).toBe(await theirs.metrics())
   })
 

@@ -37,7 +37,9 @@ abstract class HotMetric<L extends string, E extends { readonly labels: Labels<L
   readonly name: string
   readonly help: string
   readonly #labelNames: readonly L[]
-  #entries = new Map<string, E>()
+  /** Label values, one map level per label name in order; the last level holds the entries. */
+  #tree = new Map<string, unknown>()
+  #entries: E[] = []
 
   constructor(options: MetricOptions<L>) {
     this.name = options.name
@@ -56,32 +58,46 @@ abstract class HotMetric<L extends string, E extends { readonly labels: Labels<L
   protected abstract valuesOf(entry: E): MetricValue[]
 
   protected entry(labels: Labels<L>): E {
-    let key = ''
-    for (const name of this.#labelNames) {
-      key += `${labels[name]}\u0001`
+    const names = this.#labelNames
+    let level = this.#tree
+    const last = names.length - 1
+    for (let i = 0; i < last; i++) {
+      const value = labels[names[i] as L]
+      let next = level.get(value) as Map<string, unknown> | undefined
+      if (next === undefined) {
+        next = new Map()
+        level.set(value, next)
+      }
+      level = next
     }
-    let entry = this.#entries.get(key)
+    const leaf = last < 0 ? '' : labels[names[last] as L]
+    let entry = level.get(leaf) as E | undefined
     if (entry === undefined) {
       const own = {} as Record<L, string>
-      for (const name of this.#labelNames) {
+      for (const name of names) {
         own[name] = labels[name]
       }
       entry = this.create(own)
-      this.#entries.set(key, entry)
+      level.set(leaf, entry)
+      this.#entries.push(entry)
     }
     return entry
   }
 
   async get(): Promise<ExposedMetric> {
+    if (this.#labelNames.length === 0 && this.#entries.length === 0) {
+      this.entry({} as Labels<L>) // like prom-client, a metric without labels shows its zero
+    }
     const values: MetricValue[] = []
-    for (const entry of this.#entries.values()) {
+    for (const entry of this.#entries) {
       values.push(...this.valuesOf(entry))
     }
     return { name: this.name, help: this.help, type: this.type, values, aggregator: 'sum' }
   }
 
   reset(): void {
-    this.#entries = new Map()
+    this.#tree = new Map()
+    this.#entries = []
   }
 }
 

@@ -1,31 +1,38 @@
-import { z } from 'zod'
-
 /** Token counts an engine reported for one request (OpenAI's `usage` object). */
 export interface TokenUsage {
   readonly promptTokens: number
   readonly completionTokens: number
 }
 
-const count = z.number().int().nonnegative()
-const Usage = z.looseObject({
-  prompt_tokens: count.optional(),
-  completion_tokens: count.optional(),
-  total_tokens: count.optional(),
-})
+/** Absent, or a non-negative integer; anything else makes the whole usage object unreadable. */
+function isCountOrAbsent(value: unknown): boolean {
+  return value === undefined || (typeof value === 'number' && Number.isInteger(value) && value >= 0)
+}
 
-/** The counts in an engine's `usage` value; undefined when it is missing or not shaped like one. */
+/**
+ * The counts in an engine's `usage` value; undefined when it is missing or not shaped like one. Checked by hand:
+ * it runs on every answer.
+ */
 export function readUsage(value: unknown): TokenUsage | undefined {
-  const parsed = Usage.safeParse(value)
-  if (!parsed.success) {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return undefined
   }
-  const { prompt_tokens, completion_tokens, total_tokens } = parsed.data
-  if (prompt_tokens === undefined && completion_tokens === undefined) {
+  const { prompt_tokens, completion_tokens, total_tokens } = value as Record<string, unknown>
+  if (
+    !isCountOrAbsent(prompt_tokens) ||
+    !isCountOrAbsent(completion_tokens) ||
+    !isCountOrAbsent(total_tokens)
+  ) {
+    return undefined
+  }
+  const prompt = prompt_tokens as number | undefined
+  const completion = completion_tokens as number | undefined
+  if (prompt === undefined && completion === undefined) {
     // vLLM's rerank reports only total_tokens, all of them input.
     return total_tokens === undefined
       ? undefined
-      : { promptTokens: total_tokens, completionTokens: 0 }
+      : { promptTokens: total_tokens as number, completionTokens: 0 }
   }
   // Embeddings report prompt tokens only.
-  return { promptTokens: prompt_tokens ?? 0, completionTokens: completion_tokens ?? 0 }
+  return { promptTokens: prompt ?? 0, completionTokens: completion ?? 0 }
 }
