@@ -52,7 +52,7 @@ export function startServer(deps: Deps, host: string, port: number): Promise<Run
     if (draining) {
       res.setHeader('connection', 'close')
     }
-    proxy(route, req, res)
+    void proxy(route, req, res)
   })
   return new Promise((resolve, reject) => {
     server.once('error', reject)

@@ -44,8 +44,12 @@ export interface ProxyRoute {
   readonly enginePath: string
 }
 
-/** Serves one request to a proxied route on the Node request and response directly. */
-export type ProxyListener = (route: ProxyRoute, req: IncomingMessage, res: ServerResponse) => void
+/** Serves one request to a proxied route on the Node request and response directly; never rejects. */
+export type ProxyListener = (
+  route: ProxyRoute,
+  req: IncomingMessage,
+  res: ServerResponse,
+) => Promise<void>
 
 /**
  * The one handler behind every proxied route (DESIGN §6), on node:http rather than Hono: this path is the product's
@@ -55,9 +59,7 @@ export type ProxyListener = (route: ProxyRoute, req: IncomingMessage, res: Serve
  * error table and envelope as every other route.
  */
 export function createProxyListener(deps: Deps): ProxyListener {
-  return (route, req, res) => {
-    void new ProxyExchange(deps, route, req, res).run()
-  }
+  return (route, req, res) => new ProxyExchange(deps, route, req, res).run()
 }
 
 function isEventStream(res: UpstreamResponse): boolean {
@@ -129,11 +131,20 @@ class ProxyExchange implements AccessEntry, CredentialSource {
     this.#res.appendHeader('set-cookie', value)
   }
 
+  /** Never rejects: nothing above it would catch (an unhandled rejection ends the process). */
   async run(): Promise<void> {
     try {
       await this.#serve()
     } catch (err) {
-      this.#fail(err)
+      try {
+        this.#fail(err)
+      } catch (writeErr) {
+        this.#deps.logger.error(
+          { requestId: this.requestId, err: writeErr },
+          'could not answer a failed request',
+        )
+        this.#res.destroy()
+      }
     }
   }
 
