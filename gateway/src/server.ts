@@ -25,34 +25,29 @@ export interface RunningServer {
 export function startServer(deps: Deps, host: string, port: number): Promise<RunningServer> {
   const app = createApp(deps)
   let draining = false
-  // The draining checks cost one boolean test per request until shutdown begins.
-  const fetch = async (request: Request, env: HttpBindings | Http2Bindings): Promise<Response> => {
-    if (!draining) {
-      return app.fetch(request, env)
-    }
-    if (new URL(request.url).pathname === '/readyz') {
+  // While draining, /readyz says so (the app's own readiness check knows nothing of it).
+  const fetch = (request: Request, env: HttpBindings | Http2Bindings) => {
+    if (draining && new URL(request.url).pathname === '/readyz') {
       return Response.json(
         { status: 'draining', checks: { draining: true } },
-        { status: 503, headers: { connection: 'close', 'cache-control': 'no-store' } },
+        { status: 503, headers: { 'cache-control': 'no-store' } },
       )
     }
-    const res = await app.fetch(request, env)
-    const headers = new Headers(res.headers)
-    headers.set('connection', 'close')
-    return new Response(res.body, { status: res.status, statusText: res.statusText, headers })
+    return app.fetch(request, env)
   }
   const viaHono = getRequestListener(fetch, { hostname: host })
   const proxy = createProxyListener(deps)
   const server = createServer((req, res) => {
+    if (draining) {
+      // Every answer closes its connection, so keep-alive clients move to another replica. writeHead keeps it.
+      res.setHeader('connection', 'close')
+    }
     const route = proxyRouteFor(req.method, req.url)
     if (route === undefined) {
       void viaHono(req, res)
-      return
+    } else {
+      void proxy(route, req, res)
     }
-    if (draining) {
-      res.setHeader('connection', 'close')
-    }
-    void proxy(route, req, res)
   })
   return new Promise((resolve, reject) => {
     server.once('error', reject)
