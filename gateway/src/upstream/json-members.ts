@@ -136,24 +136,16 @@ export interface Splice {
   readonly text: string
 }
 
-const encoder = new TextEncoder()
-
 /** Applies non-overlapping splices (any order) and returns new bytes. */
 export function applySplices(bytes: Uint8Array, splices: readonly Splice[]): Uint8Array {
   const sorted = [...splices].sort((a, b) => a.start - b.start)
   const parts: Uint8Array[] = []
   let at = 0
   for (const s of sorted) {
-    parts.push(bytes.subarray(at, s.start), encoder.encode(s.text))
+    parts.push(bytes.subarray(at, s.start), Buffer.from(s.text, 'utf8'))
     at = s.end
   }
   parts.push(bytes.subarray(at))
-  const total = parts.reduce((n, p) => n + p.byteLength, 0)
-  const out = new Uint8Array(total)
-  let offset = 0
-  for (const p of parts) {
-    out.set(p, offset)
-    offset += p.byteLength
-  }
-  return out
+  // Buffer.concat copies into memory it does not zero first (the body can be megabytes).
+  return Buffer.concat(parts)
 }

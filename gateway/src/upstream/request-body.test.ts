@@ -119,6 +119,16 @@ describe('buildUpstreamBody', () => {
     expect(out.injectedUsage).toBe(true)
   })
 
+  it('adds the member before the closing brace past trailing space, whatever the messages contain', () => {
+    const text =
+      '{ "messages": [{"role":"user","content":"say \\"stream_options\\": {} }"}],\n  "model": "m", "stream": true }\r\n'
+    const out = buildUpstreamBody(body(text), { upstreamModel: 'm', ...same })
+    const sent = dec.decode(out.bytes)
+    expect(sent).toBe(`${text.trimEnd().slice(0, -1)},"stream_options":{"include_usage":true}}\r\n`)
+    expect(JSON.parse(sent).stream_options).toEqual({ include_usage: true })
+    expect(JSON.parse(sent).messages).toEqual(JSON.parse(text).messages)
+  })
+
   it('never adds stream_options to a non-streaming request (vLLM rejects it)', () => {
     const r = body('{"model":"m","stream":false}')
     const out = buildUpstreamBody(r, { upstreamModel: 'm', ...same })

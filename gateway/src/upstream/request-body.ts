@@ -14,6 +14,8 @@ export interface InferenceRequest {
   readonly isStream: boolean
   /** `stream_options` as sent: absent/null, or an object and its `include_usage` (undefined when the key is absent). */
   readonly streamOptions: { readonly includeUsage: boolean | null | undefined } | null
+  /** The body has a top-level `stream_options` member (even a null one). */
+  readonly hasStreamOptions: boolean
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
@@ -60,6 +62,7 @@ export function parseInferenceBody(bytes: Uint8Array): InferenceRequest {
     model,
     isStream: stream === true,
     streamOptions: readStreamOptions(body.stream_options),
+    hasStreamOptions: Object.hasOwn(body, 'stream_options'),
   }
 }
 
@@ -98,6 +101,24 @@ export interface UpstreamBody {
   readonly injectedUsage: boolean
 }
 
+/** Added to an object that has at least one member (`model` is required). */
+const INCLUDE_USAGE_MEMBER = ',"stream_options":{"include_usage":true}'
+
+/** The offset of the top-level object's `}`: JSON.parse accepted an object, so it is the last non-space byte. */
+function closingBrace(bytes: Uint8Array): number {
+  let at = bytes.byteLength - 1
+  while (
+    at >= 0 &&
+    (bytes[at] === 0x20 || bytes[at] === 0x09 || bytes[at] === 0x0a || bytes[at] === 0x0d)
+  ) {
+    at--
+  }
+  if (bytes[at] !== 0x7d) {
+    throw new Error('parsed body does not end its object with }')
+  }
+  return at
+}
+
 /** Did the client ask for the usage frame (so it must see it)? */
 function clientWantsUsage(req: InferenceRequest, usageDefaultsOn: boolean): boolean {
   const so = req.streamOptions
@@ -112,7 +133,7 @@ function usageSplice(bytes: Uint8Array, req: InferenceRequest, top: ObjectSpans)
   const so = top.members.get('stream_options')
   if (so === undefined) {
     // `model` exists, so the object has a member before the closing brace.
-    return { start: top.close, end: top.close, text: ',"stream_options":{"include_usage":true}' }
+    return { start: top.close, end: top.close, text: INCLUDE_USAGE_MEMBER }
   }
   if (req.streamOptions === null) {
     return { start: so.valueStart, end: so.valueEnd, text: '{"include_usage":true}' }
@@ -139,6 +160,15 @@ export function buildUpstreamBody(
   const injectsUsage = req.isStream && !clientWantsUsage(req, options.usageDefaultsOn)
   if (!renames && !injectsUsage) {
     return { bytes: req.bytes, injectedUsage: false }
+  }
+  if (!renames && !req.hasStreamOptions) {
+    // The usual streaming request: the member goes before the closing brace, found from the end without
+    // scanning the body (prompts can be megabytes; the scan costs more than JSON.parse).
+    const close = closingBrace(req.bytes)
+    return {
+      bytes: applySplices(req.bytes, [{ start: close, end: close, text: INCLUDE_USAGE_MEMBER }]),
+      injectedUsage: true,
+    }
   }
   const top = objectSpans(req.bytes)
   const splices: Splice[] = []
