@@ -51,7 +51,7 @@ function fakePool(script: Record<string, (Error | 'ok')[]>) {
 const INSTANCES: InstanceTarget[] = []
 
 function signal(aborted: boolean): UpstreamSignal {
-  return { aborted, reason: aborted ? new Error('gone') : undefined, onAbort: () => undefined }
+  return { aborted, onAbort: () => undefined }
 }
 
 function send(pool: UpstreamPool, callSignal = signal(false)) {

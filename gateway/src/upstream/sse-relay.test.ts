@@ -50,7 +50,7 @@ const tick = () => new Promise((r) => setImmediate(r))
 function engineResponse() {
   const state = { paused: false, aborted: false }
   const exchange = new UpstreamExchange(
-    { aborted: false, reason: undefined, onAbort: () => undefined },
+    { aborted: false, onAbort: () => undefined },
     () => undefined,
   )
   const controller: Dispatcher.DispatchController = {

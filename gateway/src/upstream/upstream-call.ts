@@ -2,13 +2,12 @@ import type { ServerResponse } from 'node:http'
 
 /**
  * The one abort signal of an upstream call (STYLE §7), reduced to what the engine request needs: whether it was
- * aborted, why, and one listener. An upstream call sends one request at a time (a failover retry comes after the
+ * aborted, and one listener that hears why. An upstream call sends one request at a time (a failover retry comes after the
  * first attempt failed), so one listener is all there is; Node 20's AbortSignal costs about 7 µs to build with its
  * listener, a measurable share of a proxied request.
  */
 export interface UpstreamSignal {
   readonly aborted: boolean
-  readonly reason: Error | undefined
   /** Calls `listener` on abort (at once when already aborted), replacing any earlier listener. */
   onAbort(listener: ((reason: Error) => void) | undefined): void
 }
@@ -46,10 +45,6 @@ export class UpstreamCall implements UpstreamSignal {
 
   get aborted(): boolean {
     return this.#reason !== undefined
-  }
-
-  get reason(): Error | undefined {
-    return this.#reason
   }
 
   get clientGone(): boolean {

@@ -11,9 +11,6 @@ function callSignal() {
     get aborted() {
       return reason !== undefined
     },
-    get reason() {
-      return reason
-    },
     onAbort: (l) => {
       listener = l
       if (l !== undefined && reason !== undefined) {
