@@ -1,3 +1,4 @@
+import { connect } from 'node:net'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { waitUntil } from '../support/fake-engine.js'
@@ -249,6 +250,29 @@ describe.each(dbTargets())('proxy access, input and disconnects on %s', (target)
       )
       expect(f.vllm.requests[before]?.completed).toBe(false)
       await expect.poll(inflight).toMatch(/keygate_inflight_requests\{model="chat-vllm"\} 0/)
+    })
+
+    it('ends the request when a client that stopped reading a large answer leaves (backpressure)', async () => {
+      // 8 MiB of JSON, relayed as it arrives (over the whole-answer limit), to a client that reads nothing: the
+      // relay has paused the engine when the client goes away.
+      f.vllm.setScript({ kind: 'normal', padBytes: 8 * 1024 * 1024 })
+      const before = f.vllm.requests.length
+      const logsBefore = f.logs.length
+      const body = JSON.stringify({ model: 'chat-vllm', ...CHAT })
+      const socket = connect(f.gw.server.port, '127.0.0.1')
+      socket.pause()
+      socket.write(
+        `POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${f.key}\r\n` +
+          `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      )
+      await waitUntil(() => f.vllm.requests.length > before, 5_000, 'engine got the request')
+      await new Promise((resolve) => setTimeout(resolve, 300)) // buffers fill up; the relay pauses
+      socket.destroy()
+      // (The engine may have written all 8 MiB into the loopback buffers already, so its side is not checked.)
+      await expect.poll(inflight).toMatch(/keygate_inflight_requests\{model="chat-vllm"\} 0/)
+      await expect
+        .poll(() => f.logs.slice(logsBefore).find((l) => l.msg === 'request done'))
+        .toMatchObject({ status: 499, outcome: 'client_abort' })
     })
 
     it.each([true, false])(
