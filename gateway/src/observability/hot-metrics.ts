@@ -4,8 +4,8 @@ import type { Registry } from 'prom-client'
  * Counters, gauges and histograms for the request path, registered in prom-client's registry and exposed in its
  * format. prom-client's own `inc`/`observe` hash and validate the label object, and build a closure, on every
  * call: several per proxied request, a few percent of the proxy's CPU (bench/RESULTS.md). Here a label set is found
- * by its values joined (labels are bounded: route patterns, configured model names, statuses), and the numbers are
- * plain fields until a scrape reads them.
+ * through one Map level per label value (labels are bounded: route patterns, configured model names, statuses),
+ * and the numbers are plain fields until a scrape reads them.
  */
 
 type Labels<L extends string> = Readonly<Record<L, string>>
@@ -106,7 +106,18 @@ interface ValueEntry<L extends string> {
   value: number
 }
 
-export class HotCounter<L extends string> extends HotMetric<L, ValueEntry<L>> {
+/** A metric that is one number per label set. */
+abstract class ValueMetric<L extends string> extends HotMetric<L, ValueEntry<L>> {
+  protected create(labels: Labels<L>): ValueEntry<L> {
+    return { labels, value: 0 }
+  }
+
+  protected valuesOf(e: ValueEntry<L>): MetricValue[] {
+    return [{ labels: e.labels, value: e.value }]
+  }
+}
+
+export class HotCounter<L extends string> extends ValueMetric<L> {
   get type() {
     return 'counter' as const
   }
@@ -117,17 +128,9 @@ export class HotCounter<L extends string> extends HotMetric<L, ValueEntry<L>> {
     }
     this.entry(labels).value += value
   }
-
-  protected create(labels: Labels<L>): ValueEntry<L> {
-    return { labels, value: 0 }
-  }
-
-  protected valuesOf(e: ValueEntry<L>): MetricValue[] {
-    return [{ labels: e.labels, value: e.value }]
-  }
 }
 
-export class HotGauge<L extends string> extends HotMetric<L, ValueEntry<L>> {
+export class HotGauge<L extends string> extends ValueMetric<L> {
   get type() {
     return 'gauge' as const
   }
@@ -138,14 +141,6 @@ export class HotGauge<L extends string> extends HotMetric<L, ValueEntry<L>> {
 
   dec(labels: Labels<L>, value = 1): void {
     this.entry(labels).value -= value
-  }
-
-  protected create(labels: Labels<L>): ValueEntry<L> {
-    return { labels, value: 0 }
-  }
-
-  protected valuesOf(e: ValueEntry<L>): MetricValue[] {
-    return [{ labels: e.labels, value: e.value }]
   }
 }
 

@@ -305,7 +305,7 @@ class ProxyExchange implements AccessEntry, CredentialSource {
       this.#deps.logger.error({ requestId: this.requestId, err }, 'request failed')
     }
     if (res.headersSent) {
-      res.destroy() // cannot happen after the answer began (the relay handles its own failures)
+      res.destroy() // an answer was written and recording it failed; the relay handles its own failures
     } else {
       const answer = toErrorResponse(e, this.requestId)
       res.writeHead(answer.status, answer.headers).end(answer.body)

@@ -49,7 +49,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamBod
   #pendingBytes = 0
   #paused = false
   #delivering = false
-  /** Set when the engine finished or failed, or we destroyed the request. */
+  /** Set when the engine finished or failed (a destroyed request is `#destroyed` instead). */
   #settled: Settled
   #destroyed = false
   #done = false
@@ -78,7 +78,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamBod
   }
 
   onResponseStart(
-    controller: Dispatcher.DispatchController,
+    _controller: Dispatcher.DispatchController,
     status: number,
     headers: IncomingHttpHeaders,
   ): void {
@@ -89,9 +89,6 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamBod
     this.#resolve = undefined
     this.#reject = undefined
     resolve?.({ status, headers, body: this })
-    if (this.#paused) {
-      controller.pause()
-    }
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
