@@ -1,10 +1,11 @@
 import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
 import type { Deps } from './deps.js'
 import type { AppEnv } from './http/app-env.js'
 import { onError, onNotFound } from './http/on-error.js'
+import { bodyTooLarge } from './http/read-request-body.js'
 import { authenticate, requireScope } from './middleware/auth.js'
-import { bodyLimit } from './middleware/body-limit.js'
-import { requestContext } from './middleware/request-id.js'
+import { requestContext } from './middleware/request-context.js'
 import { accessLog } from './middleware/request-log.js'
 import { registerAuthRoutes } from './routes/auth.js'
 import { registerHealthRoutes } from './routes/health.js'
@@ -23,16 +24,22 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.onError(onError)
   app.notFound(onNotFound)
   app.use('*', requestContext(deps.logger))
-  app.use('*', accessLog(deps))
+  app.use('*', accessLog(deps.recorder))
 
   registerHealthRoutes(app, deps)
   registerMetricsRoute(app, deps)
 
-  const limit = bodyLimit(deps.config.maxBodyBytes)
+  const maxSize = deps.config.maxBodyBytes
+  const limit = bodyLimit({
+    maxSize,
+    onError: () => {
+      throw bodyTooLarge(maxSize)
+    },
+  })
   app.use('/auth/*', limit)
   registerAuthRoutes(app, deps)
 
-  const auth = authenticate({ keys: deps.keys, sessions: deps.sessions, metrics: deps.metrics })
+  const auth = authenticate(deps.auth)
   app.use('/v1/*', auth, requireScope('inference'), limit)
   app.use('/v2/*', auth, requireScope('management'), limit)
   registerInferenceRoutes(app, deps)

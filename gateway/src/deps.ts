@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import type { AuthOptions } from './auth/identify.js'
 import { loadSessionSecret } from './auth/session-secret.js'
 import { createSessionService, type SessionService } from './auth/session-service.js'
 import { ChangeFeed } from './changes/change-feed.js'
@@ -10,8 +11,8 @@ import { createKeyService, type KeyService } from './keys/key-service.js'
 import { createModelRegistry, type ModelRegistry } from './models/model-registry.js'
 import { readModelsFile } from './models/models-file.js'
 import { applyModelsFile } from './models/models-file-sync.js'
-import type { Metrics } from './observability/metrics.js'
-import { createMetrics } from './observability/metrics.js'
+import { createMetrics, type Metrics } from './observability/metrics.js'
+import { RequestRecorder } from './observability/request-recorder.js'
 import type { ResolveHost } from './upstream/host-resolver.js'
 import { createUpstreamPool, type UpstreamPool } from './upstream/upstream-pool.js'
 import { createUsageRecorder, type UsageRecorder } from './usage/usage-recorder.js'
@@ -30,6 +31,10 @@ export interface Deps {
   readonly models: ModelRegistry
   readonly upstreams: UpstreamPool
   readonly usage: UsageRecorder
+  /** Writes down every finished request: metrics, usage, the access line. */
+  readonly recorder: RequestRecorder
+  /** What identifying a caller needs: the key verifier, sessions, and the auth metric. */
+  readonly auth: AuthOptions
   /** True once the key cache and model registry are loaded and following changes. */
   isReady(): boolean
 }
@@ -103,6 +108,8 @@ export async function createDeps(config: Config, options: CreateDepsOptions): Pr
     models,
     upstreams,
     usage,
+    recorder: new RequestRecorder({ metrics, usage }),
+    auth: { keys, sessions, metrics },
     isReady: () => changes.refreshAgeSeconds() * 1000 < 3 * config.keyRefreshMs + 5_000,
   }
 }

@@ -2,8 +2,7 @@ import { createServer, type Server } from 'node:http'
 import { getRequestListener, type Http2Bindings, type HttpBindings } from '@hono/node-server'
 import { createApp } from './app.js'
 import type { Deps } from './deps.js'
-import { proxyRouteFor } from './routes/proxy-routes.js'
-import { createProxyListener } from './upstream/proxy-exchange.js'
+import { createProxyListener, proxyRouteFor } from './proxy/proxy-routes.js'
 
 export interface RunningServer {
   readonly server: Server
@@ -36,7 +35,14 @@ export function startServer(deps: Deps, host: string, port: number): Promise<Run
     return app.fetch(request, env)
   }
   const viaHono = getRequestListener(fetch, { hostname: host })
-  const proxy = createProxyListener(deps)
+  const proxy = createProxyListener({
+    auth: deps.auth,
+    models: deps.models,
+    upstreams: deps.upstreams,
+    recorder: deps.recorder,
+    logger: deps.logger,
+    maxBodyBytes: deps.config.maxBodyBytes,
+  })
   const server = createServer((req, res) => {
     if (draining) {
       // Every answer closes its connection, so keep-alive clients move to another replica. writeHead keeps it.

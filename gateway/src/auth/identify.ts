@@ -5,8 +5,8 @@ import type { Metrics } from '../observability/metrics.js'
 import type { Principal } from './principal.js'
 
 /**
- * Who is calling (DESIGN §5): a bearer API key or the session cookie. Framework-free, so the Hono middleware and
- * the node:http proxy path (server.ts) run the same checks.
+ * Who is calling: a bearer API key or the session cookie. Framework-free, so the Hono middleware and the node:http
+ * proxy path (proxy/proxy-exchange.ts) run the same checks.
  */
 
 export const SESSION_COOKIE = 'keygate_session'
@@ -60,7 +60,7 @@ function bearerToken(header: string | undefined): string | undefined {
   return header.slice(space + 1).trim()
 }
 
-/** A cookie-authenticated write must come from our own origin; another site must not drive it (DESIGN §5). */
+/** A cookie-authenticated write must come from our own origin; another site must not drive it. */
 export function isSameOrigin(header: (name: string) => string | undefined): boolean {
   const site = header('sec-fetch-site')
   if (site !== undefined) {
@@ -95,13 +95,10 @@ export function cameOverHttps(header: (name: string) => string | undefined): boo
 }
 
 /**
- * The caller, from `Authorization: Bearer` (an API key) or the session cookie; throws the 401/403/503
- * GatewayError otherwise. Synchronous for a cached key.
+ * The caller, from `Authorization: Bearer` (an API key) or the session cookie; rejects with the 401/403/503
+ * GatewayError otherwise. A cached key is verified without I/O; only the await remains.
  */
-export function identify(
-  source: CredentialSource,
-  options: AuthOptions,
-): Principal | Promise<Principal> {
+export async function identify(source: CredentialSource, options: AuthOptions): Promise<Principal> {
   const { keys, metrics } = options
   const token = bearerToken(source.header('authorization'))
   if (token === undefined) {
@@ -113,10 +110,7 @@ export function identify(
       message: 'Malformed Authorization header: use Bearer <key>.',
     })
   }
-  const pending = keys.verify(token)
-  return pending instanceof Promise
-    ? pending.then((result) => keyPrincipal(result, metrics))
-    : keyPrincipal(pending, metrics)
+  return keyPrincipal(await keys.verify(token), metrics)
 }
 
 function keyPrincipal(result: KeyVerifyResult, metrics: Metrics): Principal {

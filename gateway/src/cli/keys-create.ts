@@ -3,10 +3,10 @@ import type { Config } from '../config.js'
 import { openDatabase } from '../db/database.js'
 import { migrate } from '../db/migrate.js'
 import { databaseOptionsFor } from '../deps.js'
+import { checkInput } from '../http/input-check.js'
 import { createKeyBody, toCreateKeyInput } from '../keys/key-input.js'
 import { findUserIdByUsername } from '../keys/key-repository.js'
 import { createKey } from '../keys/key-writes.js'
-import { checkInput } from '../validation/input-check.js'
 
 const OPTIONS = {
   user: { type: 'string' },

@@ -1,8 +1,8 @@
 import type { Context } from 'hono'
 import type { z } from 'zod'
-import { checkInput, type InputCheck } from '../validation/input-check.js'
 import type { AppEnv } from './app-env.js'
 import { GatewayError } from './gateway-error.js'
+import { checkInput, type InputCheck } from './input-check.js'
 
 /** A failed check becomes 422 validation_error naming the field. */
 export function unwrapInput<T>(checked: InputCheck<T>): T {

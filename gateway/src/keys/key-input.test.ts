@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { checkInput } from '../validation/input-check.js'
+import { checkInput } from '../http/input-check.js'
 import { checkListQuery, createKeyBody, toCreateKeyInput, updateKeyBody } from './key-input.js'
 
 describe('create body', () => {

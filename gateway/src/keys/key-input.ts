@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import type { Scope } from '../db/tables.js'
-import { checkInput, type InputCheck } from '../validation/input-check.js'
+import { checkInput, type InputCheck } from '../http/input-check.js'
 import { SORTABLE_KEY_COLUMNS, type SortableKeyColumn } from './key-repository.js'
 import type { CreateKeyInput } from './key-writes.js'
 

@@ -24,8 +24,7 @@ function credentialsOf(c: Context<AppEnv>): CredentialSource {
 /** Resolves the caller from `Authorization: Bearer` (an API key) or the session cookie, else 401. */
 export function authenticate(options: AuthOptions): MiddlewareHandler<AppEnv> {
   return async function authenticate(c, next) {
-    const found = identify(credentialsOf(c), options)
-    c.set('principal', found instanceof Promise ? await found : found)
+    c.set('principal', await identify(credentialsOf(c), options))
     return next()
   }
 }

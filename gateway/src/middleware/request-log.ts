@@ -1,15 +1,14 @@
 import type { MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../http/app-env.js'
-import { type AccessSinks, recordAccess } from '../observability/access-record.js'
+import type { RequestRecorder } from '../observability/request-recorder.js'
 
-/** One access line per request served by Hono, written after the response. */
-export function accessLog(sinks: AccessSinks): MiddlewareHandler<AppEnv> {
+/** Records every request Hono served (metrics, access line) once its response is ready. */
+export function accessLog(recorder: RequestRecorder): MiddlewareHandler<AppEnv> {
   return async function accessLog(c, next) {
     try {
       await next()
     } finally {
-      recordAccess(
-        sinks,
+      recorder.finish(
         {
           method: c.req.method,
           route: c.req.routePath === '/*' ? 'other' : c.req.routePath,
@@ -17,6 +16,7 @@ export function accessLog(sinks: AccessSinks): MiddlewareHandler<AppEnv> {
           startedAt: c.get('startedAt'),
           model: '',
           principal: c.get('principal'),
+          log: c.get('log'),
         },
         { status: c.res.status },
       )

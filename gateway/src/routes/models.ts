@@ -1,8 +1,8 @@
 import type { Hono } from 'hono'
 import type { Deps } from '../deps.js'
 import type { AppEnv } from '../http/app-env.js'
+import { modelNotFound } from '../models/model-not-found.js'
 import type { ModelTarget } from '../models/model-registry.js'
-import { modelNotFound } from '../upstream/model-not-found.js'
 
 /** OpenAI's model object; `owned_by` is the gateway, whichever engine serves it. */
 function toModelObject(m: ModelTarget) {

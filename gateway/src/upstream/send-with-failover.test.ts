@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest'
 import type { InstanceTarget } from '../models/model-registry.js'
 import type { EngineAddress } from './engine-address.js'
 import { sendWithFailover } from './send-with-failover.js'
-import type { UpstreamSignal } from './upstream-call.js'
 import type { UpstreamEndpoint, UpstreamPool, UpstreamResponse } from './upstream-pool.js'
 import { UpstreamExchange } from './upstream-response.js'
+import type { UpstreamSignal } from './upstream-signal.js'
 
 const refused = () => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })
 const reset = () => new errors.SocketError('other side closed')

@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici'
 import { describe, expect, it } from 'vitest'
-import type { UpstreamSignal } from './upstream-call.js'
 import { type BodyReader, UpstreamExchange } from './upstream-response.js'
+import type { UpstreamSignal } from './upstream-signal.js'
 
 /** A call signal the test aborts; it hands the abort to the listener as UpstreamCall does. */
 function callSignal() {

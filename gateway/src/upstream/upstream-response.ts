@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Dispatcher } from 'undici'
-import type { UpstreamSignal } from './upstream-call.js'
+import type { UpstreamSignal } from './upstream-signal.js'
 
 /** What reads an engine body: every chunk in order, then exactly one of onEnd or onError. */
 export interface BodyReader {

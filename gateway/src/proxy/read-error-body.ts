@@ -1,4 +1,4 @@
-import type { UpstreamBody } from './upstream-response.js'
+import type { UpstreamBody } from '../upstream/upstream-response.js'
 
 /** Engine error bodies are small; anything past this is not read (the connection is closed instead). */
 const MAX_ERROR_BODY_BYTES = 64 * 1024

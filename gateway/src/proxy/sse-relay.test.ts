@@ -1,10 +1,10 @@
 import { Writable } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import { describe, expect, it } from 'vitest'
+import { UpstreamExchange } from '../upstream/upstream-response.js'
 import { JsonUsageTail } from './json-usage-tail.js'
 import { type RelayOutcome, relayBody } from './sse-relay.js'
 import { SseScanner } from './sse-scanner.js'
-import { UpstreamExchange } from './upstream-response.js'
 
 const enc = new TextEncoder()
 const dec = new TextDecoder()

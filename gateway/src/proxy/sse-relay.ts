@@ -1,5 +1,5 @@
+import type { UpstreamBody } from '../upstream/upstream-response.js'
 import type { BodyObserver } from './body-observer.js'
-import type { UpstreamBody } from './upstream-response.js'
 
 /**
  * Relays the engine's body to the client's response as it arrives: each upstream chunk is written the moment it

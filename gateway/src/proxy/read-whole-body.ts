@@ -1,4 +1,4 @@
-import type { UpstreamBody } from './upstream-response.js'
+import type { UpstreamBody } from '../upstream/upstream-response.js'
 
 /**
  * Reads an engine body whose declared length the caller has bounded. Rejects with the body's error (the client

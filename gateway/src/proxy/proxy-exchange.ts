@@ -1,0 +1,224 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Logger } from 'pino'
+import { type AuthOptions, type CredentialSource, checkScope, identify } from '../auth/identify.js'
+import type { Principal } from '../auth/principal.js'
+import { toErrorResponse, toGatewayError } from '../http/error-response.js'
+import { GatewayError } from '../http/gateway-error.js'
+import { readRequestBody } from '../http/read-request-body.js'
+import { acceptRequestId } from '../http/request-id.js'
+import { modelNotFound } from '../models/model-not-found.js'
+import type { ModelRegistry } from '../models/model-registry.js'
+import type {
+  RecordedRequest,
+  RequestEnd,
+  RequestRecorder,
+} from '../observability/request-recorder.js'
+import { sendWithFailover } from '../upstream/send-with-failover.js'
+import type { UpstreamPool } from '../upstream/upstream-pool.js'
+import { type AnswerEnding, sendEngineAnswer } from './engine-answer.js'
+import { toEngineHeaders } from './forward-headers.js'
+import type { ProxyRoute } from './proxy-routes.js'
+import { readErrorBody } from './read-error-body.js'
+import { buildUpstreamBody, parseInferenceBody } from './request-body.js'
+import type { RelayOutcome } from './sse-relay.js'
+import { UpstreamCall } from './upstream-call.js'
+import { fromEngineResponse, fromTransportError } from './upstream-error.js'
+
+/** Seconds a client should wait before retrying when no instance can take the request. */
+const NO_INSTANCE_RETRY_AFTER_SECONDS = 5
+/** What the access log and metrics record for a request whose client went away (nginx's convention). */
+const CLIENT_CLOSED_STATUS = 499
+
+/** What the proxied routes use, and nothing more. */
+export interface ProxyServices {
+  readonly auth: AuthOptions
+  readonly models: Pick<ModelRegistry, 'resolve' | 'labelFor'>
+  readonly upstreams: UpstreamPool
+  readonly recorder: RequestRecorder
+  /** The root logger; each request logs through a child carrying its id. */
+  readonly logger: Logger
+  readonly maxBodyBytes: number
+}
+
+/** The status recorded for how a relayed body ended (the status sent is fixed by then). */
+function recordedStatus(outcome: RelayOutcome, sent: number, failure: GatewayError | undefined) {
+  switch (outcome) {
+    case 'completed':
+      return sent
+    case 'client_abort':
+      return CLIENT_CLOSED_STATUS
+    case 'engine_error':
+      return 502
+    case 'upstream_error':
+      return failure?.status ?? 502
+  }
+}
+
+/**
+ * One proxied request, from its headers to its access line, on the Node request and response directly: identify
+ * the caller, read and check the body, resolve the model for this principal, pick an instance, forward, and relay
+ * the answer as it arrives. Errors leave through the same error table and envelope as every other route.
+ * It is also what identify() and the recorder read.
+ */
+export class ProxyExchange implements RecordedRequest, CredentialSource {
+  readonly method = 'POST'
+  readonly route: string
+  readonly requestId: string
+  readonly startedAt = performance.now()
+  model = ''
+  principal: Principal | undefined
+  readonly #services: ProxyServices
+  readonly #enginePath: string
+  readonly #req: IncomingMessage
+  readonly #res: ServerResponse
+  #log: Logger | undefined
+  #call: UpstreamCall | undefined
+  #recorded = false
+
+  constructor(
+    services: ProxyServices,
+    route: ProxyRoute,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ) {
+    this.#services = services
+    this.route = route.path
+    this.#enginePath = route.enginePath
+    this.#req = req
+    this.#res = res
+    this.requestId = acceptRequestId(this.header('x-request-id'))
+  }
+
+  /** The request's logger, made on first use (most requests log one line, or none below info). */
+  get log(): Logger {
+    this.#log ??= this.#services.logger.child({ requestId: this.requestId })
+    return this.#log
+  }
+
+  header(name: string): string | undefined {
+    const value = this.#req.headers[name]
+    return typeof value === 'string' ? value : undefined
+  }
+
+  setCookie(value: string): void {
+    this.#res.appendHeader('set-cookie', value)
+  }
+
+  /** Never rejects: nothing above it would catch (an unhandled rejection ends the process). */
+  async run(): Promise<void> {
+    try {
+      await this.#serve()
+    } catch (err) {
+      try {
+        this.#fail(err)
+      } catch (writeErr) {
+        this.log.error({ err: writeErr }, 'could not answer a failed request')
+        this.#res.destroy()
+      }
+    }
+  }
+
+  async #serve(): Promise<void> {
+    const services = this.#services
+    const principal = await identify(this, services.auth)
+    this.principal = principal
+    checkScope(principal, 'inference')
+    const req = parseInferenceBody(await readRequestBody(this.#req, services.maxBodyBytes))
+    const model = services.models.resolve(principal, req.model)
+    if (model === undefined) {
+      throw modelNotFound(req.model)
+    }
+    this.model = services.models.labelFor(model.name)
+    const body = buildUpstreamBody(req, {
+      upstreamModel: model.upstreamModelName ?? model.name,
+      usageDefaultsOn: model.backend === 'vllm',
+    })
+    const call = new UpstreamCall(this.#res)
+    this.#call = call
+    services.recorder.engineCallStarted(this.model)
+    const timeouts = services.upstreams.timeouts
+
+    const sent = await sendWithFailover(services.upstreams, model.instances, (endpoint) => ({
+      path: this.#enginePath,
+      headers: toEngineHeaders(this.#req.headers, {
+        requestId: this.requestId,
+        engineApiKey: endpoint.instance.apiKey,
+        contentLength: body.bytes.byteLength,
+      }),
+      body: body.bytes,
+      signal: call.signal,
+    })).catch((err: unknown) => {
+      throw call.clientGone ? err : fromTransportError(err, timeouts)
+    })
+    if (!sent.ok) {
+      throw new GatewayError('upstream_unavailable', {
+        message: `No instance of \`${model.name}\` can take requests right now; retry later.`,
+        retryAfterSeconds: NO_INSTANCE_RETRY_AFTER_SECONDS,
+      })
+    }
+    const res = sent.res
+    if (res.status < 200 || res.status >= 300) {
+      const text = await readErrorBody(res.body)
+      const retryAfter = res.headers['retry-after']
+      throw fromEngineResponse({
+        status: res.status,
+        body: text,
+        retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined,
+      })
+    }
+    await sendEngineAnswer(res, this.#res, {
+      requestId: this.requestId,
+      startedAt: this.startedAt,
+      stripUsage: body.injectedUsage,
+      clientGone: () => call.clientGone,
+      toFailure: (err) => fromTransportError(err, timeouts),
+      onEnd: (ending) => this.#end(res.status, ending),
+    })
+  }
+
+  /** Ends a request whose engine answered. */
+  #end(sent: number, end: AnswerEnding): void {
+    const outcome = this.#call?.clientGone ? 'client_abort' : end.outcome
+    if (end.failure !== undefined && outcome === 'upstream_error') {
+      this.log.warn({ err: end.failure.cause }, 'upstream failed mid-body')
+    }
+    this.#record({
+      status: recordedStatus(outcome, sent, end.failure),
+      ttftMs: end.ttftMs,
+      promptTokens: end.usage?.promptTokens,
+      completionTokens: end.usage?.completionTokens,
+      outcome,
+    })
+  }
+
+  /** Answers with the error envelope, or records a client that left (nobody reads an answer then). */
+  #fail(err: unknown): void {
+    const res = this.#res
+    if (this.#call?.clientGone === true || res.destroyed) {
+      this.#record({ status: CLIENT_CLOSED_STATUS, outcome: 'client_abort' })
+      return
+    }
+    const e = toGatewayError(err)
+    if (e.status >= 500) {
+      this.log.error({ err }, 'request failed')
+    }
+    if (res.headersSent) {
+      res.destroy() // an answer was written and recording it failed; the relay handles its own failures
+    } else {
+      const answer = toErrorResponse(e, this.requestId)
+      res.writeHead(answer.status, answer.headers).end(answer.body)
+    }
+    this.#record({ status: e.status })
+  }
+
+  /** Exactly once; the upstream call ends here too. */
+  #record(end: RequestEnd): void {
+    if (this.#recorded) {
+      return
+    }
+    this.#recorded = true
+    const call = this.#call
+    call?.dispose()
+    this.#services.recorder.finish(this, end, call !== undefined)
+  }
+}
