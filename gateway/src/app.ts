@@ -49,6 +49,6 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   registerUsageRoutes(app, deps)
   registerAuditEventRoutes(app, deps)
 
-  registerUi(app, deps)
+  registerUi(app)
   return app
 }

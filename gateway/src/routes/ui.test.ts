@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Hono } from 'hono'
 import { afterAll, describe, expect, it } from 'vitest'
-import type { Deps } from '../deps.js'
 import type { AppEnv } from '../http/app-env.js'
 import { onError, onNotFound } from '../http/on-error.js'
 import { registerUi } from './ui.js'
@@ -18,7 +17,7 @@ function appWith(distDir: string): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
   app.onError(onError)
   app.notFound(onNotFound)
-  registerUi(app, {} as Deps, { distDir })
+  registerUi(app, { distDir })
   return app
 }
 
@@ -54,6 +53,8 @@ describe('UI static files', () => {
     it('answers index.html for a client-side route so a reload works', async () => {
       const res = await app.request('/api-keys')
       expect(res.status).toBe(200)
+      expect(res.headers.get('cache-control')).toBe('no-cache')
+      expect(res.headers.get('content-security-policy')).toContain("default-src 'self'")
       expect(await res.text()).toContain('<title>Keygate</title>')
     })
   })

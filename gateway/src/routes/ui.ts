@@ -1,49 +1,46 @@
 import { existsSync } from 'node:fs'
-import { readFile, stat } from 'node:fs/promises'
-import { dirname, extname, join, normalize, sep } from 'node:path'
+import { dirname, extname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Context, Hono } from 'hono'
-import type { Deps } from '../deps.js'
+import { serveStatic } from '@hono/node-server/serve-static'
+import type { Hono, MiddlewareHandler } from 'hono'
+import { secureHeaders } from 'hono/secure-headers'
 import type { AppEnv } from '../http/app-env.js'
 
 /** Paths the UI never answers, so an unknown API path stays a JSON 404 in the OpenAI envelope. */
 const API_PREFIXES = ['/v1', '/v2', '/auth', '/metrics', '/healthz', '/readyz']
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-  '.txt': 'text/plain; charset=utf-8',
-}
+const IMMUTABLE = 'public, max-age=31536000, immutable'
 
 /**
  * The UI talks only to this origin and is never framed. 'unsafe-inline' is absent: Vite emits external files
- * only, and Preact sets styles through the CSSOM, which CSP does not restrict.
+ * only, and Preact sets styles through the CSSOM, which CSP does not restrict. HSTS is left to whatever ends TLS
+ * (the Ingress): the gateway itself often serves plain http on localhost.
  */
-export const UI_SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'content-security-policy':
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
-    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'same-origin',
-  'cross-origin-opener-policy': 'same-origin',
-}
-
-const IMMUTABLE = 'public, max-age=31536000, immutable'
+const uiSecurityHeaders = secureHeaders({
+  contentSecurityPolicy: {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'", 'data:'],
+    fontSrc: ["'self'"],
+    connectSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'self'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+  },
+  xFrameOptions: 'DENY',
+  referrerPolicy: 'same-origin',
+  strictTransportSecurity: false,
+})
 
 export interface UiOptions {
-  /** The built UI; defaults to admin-ui/dist at the package root (found like schema.sql, db/migrate.ts). */
+  /** The built UI; defaults to admin-ui/dist at the package root (found like schema.sql). */
   distDir?: string
 }
 
 /** admin-ui/dist beside schema.sql at the package root, whether this runs from gateway/src or from dist/. */
-export function findUiDist(): string | null {
+function findUiDist(): string | null {
   let dir = dirname(fileURLToPath(import.meta.url))
   for (;;) {
     if (existsSync(join(dir, 'schema.sql'))) {
@@ -61,69 +58,41 @@ function isApiPath(path: string): boolean {
   return API_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`))
 }
 
-/** The file under `root` for a URL path, or null for anything that tries to leave it. */
-function resolveInside(root: string, urlPath: string): string | null {
-  let decoded: string
-  try {
-    decoded = decodeURIComponent(urlPath)
-  } catch {
-    return null
-  }
-  if (decoded.includes('\0')) {
-    return null
-  }
-  const file = normalize(join(root, decoded))
-  return file.startsWith(root + sep) ? file : null
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile()
-  } catch {
-    return false
-  }
-}
-
-function withSecurityHeaders(c: Context<AppEnv>): void {
-  for (const [name, value] of Object.entries(UI_SECURITY_HEADERS)) {
-    c.header(name, value)
-  }
-}
-
-async function sendFile(c: Context<AppEnv>, file: string, cacheControl: string): Promise<Response> {
-  withSecurityHeaders(c)
-  c.header('content-type', CONTENT_TYPES[extname(file)] ?? 'application/octet-stream')
-  c.header('cache-control', cacheControl)
-  return c.body(new Uint8Array(await readFile(file)))
-}
-
 /**
  * Serves the admin UI at `/`: files of admin-ui/dist (hashed /assets/* cached for a year, the rest revalidated),
  * and index.html for any other GET path without a file extension, so /api-keys survives a reload. Registered
  * last, after every API route.
  */
-export function registerUi(app: Hono<AppEnv>, _deps: Deps, options: UiOptions = {}): void {
-  const root = normalize(options.distDir ?? findUiDist() ?? join(process.cwd(), 'admin-ui', 'dist'))
+export function registerUi(app: Hono<AppEnv>, options: UiOptions = {}): void {
+  const root = options.distDir ?? findUiDist() ?? join(process.cwd(), 'admin-ui', 'dist')
   const index = join(root, 'index.html')
+  const files = serveStatic<AppEnv>({ root })
+  const indexPage = serveStatic<AppEnv>({ path: index })
+  const apiPathsAreNotUi: MiddlewareHandler<AppEnv> = async function apiPathsAreNotUi(c, next) {
+    return isApiPath(c.req.path) ? c.notFound() : next()
+  }
 
-  app.get('*', async (c) => {
-    const path = c.req.path
-    if (isApiPath(path)) {
-      return c.notFound()
+  app.get('*', apiPathsAreNotUi, uiSecurityHeaders, async (c, next) => {
+    if (c.req.path === '/') {
+      return next()
     }
-    const file = path === '/' ? null : resolveInside(root, path)
-    if (file !== null && (await isFile(file))) {
-      const cache = path.startsWith('/assets/') ? IMMUTABLE : 'no-cache'
-      return sendFile(c, file, cache)
+    // serveStatic answers with a Response when it found the file, else hands on to the fallback below.
+    const found = await files(c, next)
+    if (found instanceof Response) {
+      found.headers.set('cache-control', c.req.path.startsWith('/assets/') ? IMMUTABLE : 'no-cache')
     }
-    if (extname(path) !== '') {
+    return found
+  })
+  app.get('*', async (c, next) => {
+    if (extname(c.req.path) !== '') {
       return c.notFound() // a missing asset must not come back as HTML
     }
-    if (!(await isFile(index))) {
-      withSecurityHeaders(c)
+    if (!existsSync(index)) {
       c.header('cache-control', 'no-store')
       return c.text('The admin UI is not built. Run `npm run ui:build`, then reload.\n', 503)
     }
-    return sendFile(c, index, 'no-cache')
+    const page = await indexPage(c, next)
+    page?.headers.set('cache-control', 'no-cache')
+    return page
   })
 }
