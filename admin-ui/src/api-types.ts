@@ -1,24 +1,20 @@
 /**
- * Shapes of the /auth and /v2 APIs (DESIGN.md §4-§6), imported as types only from the gateway's route modules so
- * the UI and the server cannot drift apart; `import type` is erased, so no server code reaches the bundle.
+ * Shapes of the /auth and /v2 APIs, imported as types only from the gateway's input and view modules so the UI and
+ * the server cannot drift apart; `import type` is erased, so no server code reaches the bundle.
  */
-export type {
-  ApiKey,
-  CreateApiKeyBody,
-  CreatedApiKey,
-  UpdateApiKeyBody,
-} from '../../gateway/src/routes/v2/api-keys.js'
+export type { ApiKey, CreatedApiKey } from '../../gateway/src/keys/api-key-view.js'
+export type { CreateApiKeyBody, UpdateApiKeyBody } from '../../gateway/src/keys/key-input.js'
 export type {
   CreateModelBody,
   UpdateModelBody,
-} from '../../gateway/src/routes/v2/model-body.js'
+} from '../../gateway/src/models/model-input.js'
 export type {
   AdminModelJson as AdminModel,
   ModelInstanceJson as ModelInstance,
   ModelJson as Model,
-} from '../../gateway/src/routes/v2/model-json.js'
+} from '../../gateway/src/models/model-view.js'
 export type { CreateUserBody, UpdateUserBody } from '../../gateway/src/users/user-input.js'
-export type { UserJson as User } from '../../gateway/src/users/user-json.js'
+export type { UserJson as User } from '../../gateway/src/users/user-view.js'
 
 export type Scope = 'management' | 'inference'
 export type Backend = 'vllm' | 'llama.cpp' | 'openai'

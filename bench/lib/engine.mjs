@@ -1,5 +1,5 @@
 // A fast fake vLLM engine for the benchmarks: every byte it can send is computed once at start, so the engine is
-// never the bottleneck. It imitates vLLM's wire framing (shared/ENGINES.md §2): compact JSON frames
+// never the bottleneck. It imitates vLLM's wire framing (docs/engines.md §2): compact JSON frames
 // `data: {...}\n\n`, a role-only first frame, a final frame with finish_reason and stop_reason, a usage frame with
 // `choices:[]`, then `data: [DONE]\n\n`; content-type `text/event-stream; charset=utf-8`, chunked.
 //

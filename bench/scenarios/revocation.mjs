@@ -51,7 +51,7 @@ export async function scenario7(ctx) {
         firstError ??= `DELETE ${del.status}`
         continue
       }
-      // DESIGN §4: in force on the replica that made the change before the call returns
+      // in force on the replica that made the change before the call returns
       if ((await status(`${a.url}${path}`, key.value, body)) !== 401) staleOnA++
       let revoked = false
       while (performance.now() - t0 < POLL_CAP_MS) {

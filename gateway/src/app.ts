@@ -9,8 +9,8 @@ import { requestContext } from './middleware/request-context.js'
 import { accessLog } from './middleware/request-log.js'
 import { registerAuthRoutes } from './routes/auth.js'
 import { registerHealthRoutes } from './routes/health.js'
-import { registerInferenceRoutes } from './routes/inference.js'
 import { registerMetricsRoute } from './routes/metrics.js'
+import { registerModelList } from './routes/models.js'
 import { registerUi } from './routes/ui.js'
 import { registerApiKeyRoutes } from './routes/v2/api-keys.js'
 import { registerAuditEventRoutes } from './routes/v2/audit-events.js'
@@ -42,7 +42,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   const auth = authenticate(deps.auth)
   app.use('/v1/*', auth, requireScope('inference'), limit)
   app.use('/v2/*', auth, requireScope('management'), limit)
-  registerInferenceRoutes(app, deps)
+  registerModelList(app, deps) // the proxied /v1 routes are served beside Hono: proxy/proxy-routes.ts
   registerApiKeyRoutes(app, deps)
   registerUserRoutes(app, deps)
   registerModelRoutes(app, deps)

@@ -4,7 +4,7 @@ import { closeDeps, createDeps } from './deps.js'
 import { startServer } from './server.js'
 
 /**
- * Runs the gateway until SIGTERM/SIGINT (DESIGN §9): then stops accepting, lets in-flight requests and streams
+ * Runs the gateway until SIGTERM/SIGINT: then stops accepting, lets in-flight requests and streams
  * finish for up to KEYGATE_SHUTDOWN_GRACE_MS (/readyz answers 503 meanwhile), writes the buffered usage, closes the
  * pools and exits 0. A second signal during the drain is ignored; Kubernetes follows with SIGKILL when its own
  * terminationGracePeriodSeconds runs out, so that period should exceed the grace period.

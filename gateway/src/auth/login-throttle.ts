@@ -15,7 +15,7 @@ export interface LoginThrottleOptions {
 export type ThrottleDecision = { ok: true } | { ok: false; retryAfterSeconds: number }
 
 /**
- * In-memory sliding-window limit on failed logins, per username and per client address (DESIGN §5), per replica.
+ * In-memory sliding-window limit on failed logins, per username and per client address, per replica.
  * An attempt counts as a failure when it starts and is forgiven when it succeeds, so a burst of concurrent guesses
  * cannot all slip in before the first failure is recorded.
  */

@@ -25,7 +25,7 @@ export interface SessionService extends SessionVerifier {
 }
 
 /**
- * UI sessions (DESIGN §5). Each check reads the user, so a deactivated or deleted user's session is refused at once
+ * UI sessions. Each check reads the user, so a deactivated or deleted user's session is refused at once
  * and a demoted admin loses admin rights at once. The token's `pwv` follows the password (the md5 of its hash, keyed
  * by the secret): setting a password (own change, admin reset, CLI reset) ends every older session; other edits don't.
  */

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto'
 import { errors, jwtVerify, SignJWT } from 'jose'
 import { z } from 'zod'
 
-/** DESIGN §5: sessions last 120 minutes and are renewed when less than 15 remain. */
+/** Sessions last 120 minutes and are renewed when less than 15 remain. */
 export const SESSION_SECONDS = 120 * 60
 export const RENEW_BELOW_SECONDS = 15 * 60
 

@@ -20,7 +20,7 @@ const SOCKET_CODES = new Set([
 
 /**
  * True when `err` (or an error in its `cause` chain) says the database could not be reached, as opposed to a query
- * that failed: such a request gets 503 database_unavailable (DESIGN §9), which clients retry, instead of a 500.
+ * that failed: such a request gets 503 database_unavailable, which clients retry, instead of a 500.
  * SQLSTATE class 08 is "connection exception"; 57P01-57P03 mean the server is shutting down or starting up.
  */
 export function isDatabaseUnavailable(err: unknown): boolean {

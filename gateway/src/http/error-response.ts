@@ -30,7 +30,7 @@ export interface ErrorResponse {
   readonly body: string
 }
 
-/** The one error answer (DESIGN §7), for whichever server path writes it. */
+/** The one error answer, for whichever server path writes it. */
 export function toErrorResponse(e: GatewayError, requestId: string): ErrorResponse {
   const body = JSON.stringify(toErrorBody(e, requestId))
   const headers: Record<string, string> = {

@@ -1,4 +1,4 @@
-/** The one table of errors the gateway sends (DESIGN.md §7). Status and type always come from here. */
+/** The one table of errors the gateway sends. Status and type always come from here. */
 export const ERRORS = {
   invalid_request: {
     status: 400,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 
-/** Generated keys: `kg_<16 hex access key>_<32 hex secret>` (DESIGN §4); the secret carries 128 random bits. */
+/** Generated keys: `kg_<16 hex access key>_<32 hex secret>`; the secret carries 128 random bits. */
 export const KEY_PREFIX = 'kg_'
 export const CUSTOM_KEY_MIN_LENGTH = 16
 export const CUSTOM_KEY_MAX_LENGTH = 256

@@ -37,7 +37,7 @@ const UNKNOWN: KeyVerifyResult = { ok: false, reason: 'unknown' }
 const UNAVAILABLE: KeyVerifyResult = { ok: false, reason: 'unavailable' }
 
 /**
- * Key policies by SHA-256 hash (DESIGN §4). A cached key is answered synchronously; a miss reads the database once
+ * Key policies by SHA-256 hash. A cached key is answered synchronously; a miss reads the database once
  * however many requests wait for it, unless `known` says the hash cannot exist. Change events drop entries (see
  * `apply`), so edits reach this replica as soon as the change feed delivers them.
  */
@@ -112,7 +112,7 @@ export class KeyCache {
         }
         return this.#decide(entry)
       },
-      // The database could not answer: the middleware turns this into 503; nothing is cached.
+      // The database could not answer: identify() turns this into 503; nothing is cached.
       () => UNAVAILABLE,
     )
     const tracked = pending.finally(() => {

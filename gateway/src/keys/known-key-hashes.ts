@@ -65,10 +65,6 @@ export class KnownKeyHashes {
     this.#prefixes.delete(keyHash.slice(0, KNOWN_HASH_PREFIX_LENGTH))
   }
 
-  isLoaded(): boolean {
-    return this.#loaded
-  }
-
   size(): number {
     return this.#prefixes.size
   }

@@ -40,13 +40,13 @@ export function ownerMayUse(model: AccessControlled, principal: Principal): bool
   return model.allowedUserIds.has(principal.userId)
 }
 
-/** The key's allowlist; null (or empty, DESIGN §3: "empty = every model the owner may use") lets everything pass. */
+/** The key's allowlist; null (or empty, "empty = every model the owner may use") lets everything pass. */
 export function keyAllows(principal: Principal, name: string): boolean {
   const allowed = principal.allowedModelNames
   return allowed === null || allowed.size === 0 || allowed.has(name)
 }
 
-/** DESIGN §4: (models the owner may use) ∩ (the key's allowlist). */
+/** (models the owner may use) ∩ (the key's allowlist). */
 export function mayUse(model: AccessControlled, principal: Principal): boolean {
   return keyAllows(principal, model.name) && ownerMayUse(model, principal)
 }

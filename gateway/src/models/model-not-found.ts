@@ -4,8 +4,8 @@ import { GatewayError } from '../http/gateway-error.js'
 const MAX_NAME_CHARS = 256
 
 /**
- * One answer for "no such model" and "not yours": a key must not learn which names exist (DESIGN §4). Worded as
- * OpenAI words it (ENGINES.md §8).
+ * One answer for "no such model" and "not yours": a key must not learn which names exist. Worded as
+ * OpenAI words it (docs/engines.md §8).
  */
 export function modelNotFound(name: string): GatewayError {
   const shown = name.length > MAX_NAME_CHARS ? `${name.slice(0, MAX_NAME_CHARS)}…` : name

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 
 /**
- * Headers across the gateway (DESIGN §6). Toward the engine: the client's credentials and hop-by-hop headers
+ * Headers across the gateway. Toward the engine: the client's credentials and hop-by-hop headers
  * never pass, the instance's own key does. Back to the client: the engine's headers, minus hop-by-hop ones and
  * the few that are the gateway's business (CORS, cookies, request id).
  */
@@ -27,7 +27,7 @@ const HOP_BY_HOP = new Set([
 const CLIENT_ONLY = new Set([
   'authorization',
   'cookie',
-  'x-api-key', // llama.cpp accepts a key here too (ENGINES.md §3)
+  'x-api-key', // llama.cpp accepts a key here too (docs/engines.md §3)
   'x-request-id', // replaced by ours
   // The gateway must read the body it relays (usage, [DONE]): ask for it uncompressed.
   'accept-encoding',

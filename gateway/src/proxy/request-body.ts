@@ -4,7 +4,7 @@ import { applySplices, type ObjectSpans, objectSpans, type Splice } from './json
 /**
  * The inference request body: read once, parsed once, and checked only for what the gateway needs (`model`,
  * `stream`, `stream_options`); the engine validates the rest. What goes upstream is the client's bytes, with
- * at most two surgical edits (DESIGN §6).
+ * at most two surgical edits.
  */
 
 export interface InferenceRequest {
@@ -90,7 +90,7 @@ export interface UpstreamBodyOptions {
   readonly upstreamModel: string
   /**
    * Whether the engine sends the usage frame for `stream_options: {}` (vLLM defaults include_usage to true,
-   * llama.cpp and OpenAI to false; ENGINES.md §2). Then a client that sent `{}` already asked for usage.
+   * llama.cpp and OpenAI to false; docs/engines.md §2). Then a client that sent `{}` already asked for usage.
    */
   readonly usageDefaultsOn: boolean
 }

@@ -5,7 +5,7 @@ import type { BodyObserver } from './body-observer.js'
  * Relays the engine's body to the client's response as it arrives: each upstream chunk is written the moment it
  * comes (no buffering, no coalescing), and the engine is read only as fast as the client takes the bytes (the
  * upstream pauses while the response is over its high-water mark). A client that goes away aborts the upstream
- * call (upstream-call.ts), which ends the relay; the engine then stops generating (ENGINES.md §5).
+ * call (upstream-call.ts), which ends the relay; the engine then stops generating (docs/engines.md §5).
  */
 
 export type RelayOutcome = 'completed' | 'engine_error' | 'upstream_error' | 'client_abort'

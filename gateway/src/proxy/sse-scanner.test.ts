@@ -50,7 +50,6 @@ describe('SseScanner', () => {
     const out = feed(s, ROLE + HELLO + USAGE + DONE, [])
     expect(out.join('')).toBe(ROLE + HELLO + USAGE + DONE)
     expect(s.usage).toEqual({ promptTokens: 12, completionTokens: 2 })
-    expect(s.sawDone).toBe(true)
   })
 
   it('cuts only the usage frame when the gateway injected include_usage', () => {
@@ -76,7 +75,6 @@ describe('SseScanner', () => {
         const { s, firstFrames } = scanner(false)
         expect(feed(s, text, [a, b]).join('')).toBe(text)
         expect(s.usage?.completionTokens).toBe(2)
-        expect(s.sawDone).toBe(true)
         expect(firstFrames()).toBe(1)
       }
     }
@@ -123,6 +121,14 @@ describe('SseScanner', () => {
     const out = feed(s, ROLE + LLAMA_ERROR, [])
     expect(out.join('')).toBe(ROLE + LLAMA_ERROR + DONE)
     expect(s.sawError).toBe(true)
+  })
+
+  it('sees an error frame and [DONE] split at any point, and adds no second [DONE]', () => {
+    const text = ROLE + LLAMA_ERROR + DONE
+    for (let cut = 1; cut < text.length; cut++) {
+      const { s } = scanner(false)
+      expect(feed(s, text, [cut]).join(''), `cut at ${cut}`).toBe(text)
+    }
   })
 
   it("does not add a second [DONE] after vLLM's error frame", () => {

@@ -2,7 +2,7 @@ import type { BodyObserver } from './body-observer.js'
 import { readUsage, type TokenUsage } from './token-usage.js'
 
 /**
- * Watches an engine's SSE bytes as they pass (STYLE §7): the first data frame (time to first token), the usage
+ * Watches an engine's SSE bytes as they pass: the first data frame (time to first token), the usage
  * frame, `[DONE]` and error frames. Chunks go out as they came, the same objects, except for one edit: when the
  * gateway injected `include_usage`, the usage-only frame (`"choices":[]` + `usage`) is cut out, so the client gets
  * what the engine would have sent it. To cut a frame that arrives split across chunks, an incomplete line is held
@@ -97,10 +97,6 @@ export class SseScanner implements BodyObserver {
   /** The engine sent an error frame (vLLM's or llama.cpp's). */
   get sawError(): boolean {
     return this.#sawError
-  }
-
-  get sawDone(): boolean {
-    return this.#sawDone
   }
 
   push(chunk: Uint8Array): Uint8Array {
@@ -233,13 +229,13 @@ export class SseScanner implements BodyObserver {
     const held = this.#tailSent ? EMPTY : this.#tail
     this.#tail = EMPTY
     this.#tailSent = true
-    // llama.cpp ends a failed stream after its error frame without [DONE] (ENGINES.md §2).
+    // llama.cpp ends a failed stream after its error frame without [DONE] (docs/engines.md §2).
     const done = this.#sawError && !this.#sawDone ? DONE_FRAME : EMPTY
     return held.byteLength === 0 ? done : join([held, done])
   }
 
   /**
-   * Our error frame for a mid-stream failure, then `[DONE]` (STYLE §6). A line the client only got part of is
+   * Our error frame for a mid-stream failure, then `[DONE]`. A line the client only got part of is
    * ended first, so the frame starts on a line of its own. Empty when the stream was already complete.
    */
   failure(errorFrame: string): Uint8Array {

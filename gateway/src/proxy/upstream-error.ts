@@ -4,7 +4,7 @@ import { GatewayError } from '../http/gateway-error.js'
 
 /**
  * Rebuilds an engine's error answer (before any body byte reached the client) and transport failures into
- * our envelope (DESIGN §6, STYLE §6, ENGINES.md §3 and §8). Engine 4xx keep their status; 401/403 (our own
+ * our envelope. Engine 4xx keep their status; 401/403 (our own
  * upstream credentials) become 502; 5xx become 502 except 503/504, which pass through.
  */
 

@@ -16,7 +16,7 @@ import {
 import { checkCredentials, isCurrentPassword } from '../users/credentials.js'
 import { changeOwnPassword } from '../users/user-admin.js'
 import { LoginBody, UpdatePasswordBody } from '../users/user-input.js'
-import { toUserJson } from '../users/user-json.js'
+import { toUserJson } from '../users/user-view.js'
 
 /**
  * The socket's peer address. X-Forwarded-For is not trusted: any client can write it, so honouring it would let an
@@ -44,7 +44,7 @@ function tooManyAttempts(retryAfterSeconds: number): GatewayError {
   })
 }
 
-/** POST /auth/login, /auth/logout, /auth/update-password (DESIGN §5). */
+/** POST /auth/login, /auth/logout, /auth/update-password. */
 export function registerAuthRoutes(app: Hono<AppEnv>, deps: Deps): void {
   const db = deps.database.db
   const throttle = new LoginThrottle({ clock: deps.clock })

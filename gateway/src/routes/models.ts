@@ -16,7 +16,7 @@ function toModelObject(m: ModelTarget) {
 
 /**
  * GET /v1/models and /v1/models/{model}, answered by the gateway from the registry: exactly the models this
- * key may call (DESIGN §6). Engines are never asked.
+ * key may call. Engines are never asked.
  */
 export function registerModelList(app: Hono<AppEnv>, deps: Deps): void {
   app.get('/v1/models', (c) =>

@@ -31,7 +31,7 @@ export interface AddressBookOptions {
 let nextVersion = 1
 
 /**
- * Instance URL → engine addresses (DESIGN §6): an address literal is one address; a host name (a Kubernetes
+ * Instance URL → engine addresses: an address literal is one address; a host name (a Kubernetes
  * headless Service) is one address per A/AAAA record, re-resolved on every refresh, so pods that come and go are
  * followed without a restart. Addresses are shared by URLs that reach the same place (same key).
  */

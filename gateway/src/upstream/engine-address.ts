@@ -2,7 +2,7 @@ import { Pool } from 'undici'
 import type { InstanceHealth } from './instance-health.js'
 
 /**
- * Engines close idle connections after ~5 s (uvicorn's and httplib's keep-alive, ENGINES.md §5); closing ours
+ * Engines close idle connections after ~5 s (uvicorn's and httplib's keep-alive, docs/engines.md §5); closing ours
  * first means a request rarely lands on a socket the engine is closing (a reset that still happens is retried).
  */
 const KEEP_ALIVE_MS = 4_000

@@ -8,7 +8,7 @@ const MAX_PROBE_TIMEOUT_MS = 5_000
 const MIN_PROBE_TIMEOUT_MS = 1_000
 
 /**
- * GET `<prefix>/health` (ENGINES.md §4): 200 is ready; anything else is not: vLLM refuses connections while it
+ * GET `<prefix>/health` (docs/engines.md §4): 200 is ready; anything else is not: vLLM refuses connections while it
  * loads and answers 503 when its engine died; llama.cpp answers 503 "Loading model" until the model is in memory.
  * Public on both engines, so no key is sent.
  */

@@ -15,7 +15,7 @@ export interface Endpoint<A extends AddressState = AddressState> {
 }
 
 /**
- * Least outstanding requests, weighted (DESIGN §6): the endpoint with the smallest outstanding/weight wins.
+ * Least outstanding requests, weighted: the endpoint with the smallest outstanding/weight wins.
  * Healthy addresses come first; addresses not probed yet ('unknown': a fresh gateway, a pod that just appeared)
  * are used only when no healthy one exists; unhealthy ones never. Ties go round-robin from `rotation`, so idle
  * instances share the load. `avoid` (the address that just failed) is skipped. One pass, no allocation.

@@ -15,8 +15,8 @@ export type SendOutcome =
 /**
  * Picks an endpoint and sends; when the connection fails before the engine answered (nothing has reached the
  * client, and the body is still in memory), marks that address down and sends once more to the next best one
- * (DESIGN §6, issue 4). A reset with no other address to go to is retried on the same one: a reused keep-alive
- * socket the engine was closing is the usual cause (ENGINES.md §5). Other failures (timeouts, aborts) and a
+ *. A reset with no other address to go to is retried on the same one: a reused keep-alive
+ * socket the engine was closing is the usual cause (docs/engines.md §5). Other failures (timeouts, aborts) and a
  * second failure reject with undici's error.
  */
 export async function sendWithFailover(

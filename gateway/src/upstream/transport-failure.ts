@@ -1,10 +1,10 @@
 /**
  * Which transport failures happened before the engine could have answered, so the request may go elsewhere
- * (DESIGN §6: "connection failure before any byte: 502 after trying another instance").
+ * ("connection failure before any byte: 502 after trying another instance").
  * - `unreachable`: no connection was made (refused, no route, connect timeout, name not found): the instance
  *   is down for sure.
  * - `reset`: the connection closed before the response headers: a crashed engine, or a reused keep-alive socket
- *   the engine closed as we wrote (ENGINES.md §5).
+ *   the engine closed as we wrote (docs/engines.md §5).
  * Anything else (headers timeout, abort, TLS trouble) is not retried: the engine may be busy with it.
  */
 export type TransportFailure = 'unreachable' | 'reset'

@@ -71,7 +71,7 @@ interface Route {
   readonly endpoints: readonly UpstreamEndpoint[]
 }
 
-/** One undici Pool per engine address (STYLE §7), health-aware picking, DNS expansion (DESIGN §6). */
+/** One undici Pool per engine address, health-aware picking, DNS expansion. */
 class UndiciUpstreamPool implements UpstreamPool {
   readonly timeouts: { readonly headersMs: number; readonly idleMs: number }
   readonly #book: AddressBook

@@ -45,7 +45,7 @@ export const DEFAULT_FLUSH_INTERVAL_MS = 2_000
 export const DEFAULT_MAX_BUFFERED_ROWS = 100_000
 
 /**
- * Per-key usage (DESIGN §3, §9): requests are aggregated in memory by (key, model, UTC day) and written off the
+ * Per-key usage: requests are aggregated in memory by (key, model, UTC day) and written off the
  * request path every `flushIntervalMs`, in batches, each one upsert plus one last_used_at update. While the database
  * is away the aggregates wait (bounded), and are written when it is back.
  */

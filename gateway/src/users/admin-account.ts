@@ -3,7 +3,7 @@ import { type Kysely, sql } from 'kysely'
 import { type AuditActor, recordAudit } from '../audit/audit-log.js'
 import { recordChange } from '../changes/change-feed.js'
 import type { Tables } from '../db/tables.js'
-import { PUBLIC_USER_COLUMNS, type UserRecord } from './user-json.js'
+import { PUBLIC_USER_COLUMNS, type UserRecord } from './user-view.js'
 
 export const ADMIN_USERNAME = 'admin'
 

@@ -18,7 +18,7 @@ export interface BootstrapAdminOptions {
 export const INITIAL_PASSWORD_FILE = 'initial_admin_password'
 
 /**
- * DESIGN §5: when no active admin exists, creates (or re-activates and resets) user `admin` with the configured
+ * When no active admin exists, creates (or re-activates and resets) user `admin` with the configured
  * password, or a generated one marked require_password_change, written to `<dataDir>/initial_admin_password` (0600)
  * and logged once. Replicas starting together serialise on an advisory lock, so only one of them does it.
  */
@@ -51,7 +51,7 @@ export async function bootstrapAdmin(options: BootstrapAdminOptions): Promise<vo
     return
   }
   const file = await writePasswordFile(options.dataDir, generated, logger)
-  // The one place the generated password is logged (DESIGN §2: "logged once"); it is in the message, not a field.
+  // The one place the generated password is logged ("logged once"); it is in the message, not a field.
   logger.warn(
     { username: 'admin', passwordFile: file ?? null },
     `created user admin with generated password ${generated} — log in and change it`,

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Tables } from '../db/tables.js'
 import { verifyPassword } from './password.js'
-import { PUBLIC_USER_COLUMNS, type UserRecord } from './user-json.js'
+import { PUBLIC_USER_COLUMNS, type UserRecord } from './user-view.js'
 
 /**
  * A valid scrypt hash of a random, forgotten password. Checking an unknown username against it costs the same scrypt

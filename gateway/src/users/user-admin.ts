@@ -3,7 +3,6 @@ import { type AuditActor, recordAudit } from '../audit/audit-log.js'
 import { recordChange } from '../changes/change-feed.js'
 import type { Tables } from '../db/tables.js'
 import { hashPassword } from './password.js'
-import type { UserRecord } from './user-json.js'
 import {
   countActiveAdmins,
   deleteUserById,
@@ -12,6 +11,7 @@ import {
   type UserColumnsPatch,
   updateUserColumns,
 } from './user-repository.js'
+import type { UserRecord } from './user-view.js'
 
 /** The admin acting; the same as the audit actor. */
 export type Actor = AuditActor & { userId: number }

@@ -1,22 +1,11 @@
 import { type Kysely, sql } from 'kysely'
 import type { Tables } from '../db/tables.js'
-import { PUBLIC_USER_COLUMNS, type UserRecord } from './user-json.js'
+import { PUBLIC_USER_COLUMNS, type UserRecord } from './user-view.js'
 
 /** Small typed queries on `users`. Only credentials.ts reads password_hash; nothing here returns it. */
 
 export function findUserById(db: Kysely<Tables>, id: number): Promise<UserRecord | undefined> {
   return db.selectFrom('users').select(PUBLIC_USER_COLUMNS).where('id', '=', id).executeTakeFirst()
-}
-
-export function findUserByUsername(
-  db: Kysely<Tables>,
-  username: string,
-): Promise<UserRecord | undefined> {
-  return db
-    .selectFrom('users')
-    .select(PUBLIC_USER_COLUMNS)
-    .where('username', '=', username)
-    .executeTakeFirst()
 }
 
 export interface SessionUser {

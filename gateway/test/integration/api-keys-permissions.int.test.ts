@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ApiKey } from '../../src/routes/v2/api-keys.js'
+import type { ApiKey } from '../../src/keys/api-key-view.js'
 import { seedKey, seedUser } from '../support/seed.js'
 import { startTestGateway } from '../support/test-app.js'
 import { dbTargets } from '../support/test-db.js'

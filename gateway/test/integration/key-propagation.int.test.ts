@@ -5,7 +5,7 @@ import { startGateway, type TestGateway } from '../support/test-app.js'
 import { createTestDatabase, dbTargets, type TestDatabase } from '../support/test-db.js'
 
 /**
- * DESIGN §4: a change made through one replica is in force on every other within 1 s (LISTEN/NOTIFY), and the
+ * A change made through one replica is in force on every other within 1 s (LISTEN/NOTIFY), and the
  * KEYGATE_KEY_REFRESH_MS safety refresh catches a change whose notification was lost. Two real gateways share one
  * database; B's refresh is 10 minutes, so only NOTIFY can explain B seeing a change within a second. On Postgres the
  * replicas use separate connection pools; on PGlite they share the in-process instance (its NOTIFY is in-process),

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ApiKey } from '../../src/routes/v2/api-keys.js'
+import type { ApiKey } from '../../src/keys/api-key-view.js'
 import type { UsageReport } from '../../src/routes/v2/usage.js'
 import { writeUsage } from '../../src/usage/usage-writer.js'
 import { ENGINE_ERRORS, type FakeEngine, startFakeEngine } from '../support/fake-engine.js'

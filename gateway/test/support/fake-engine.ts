@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net'
 /**
  * A fake inference engine: a real node:http server on 127.0.0.1:0 that answers like vLLM or llama.cpp's
  * llama-server, byte for byte where the gateway depends on it (SSE framing, content types, error shapes, health;
- * /work/shared/ENGINES.md). Every request is recorded, including whether its client closed the connection
+ * docs/engines.md). Every request is recorded, including whether its client closed the connection
  * before the answer was complete. Used by the integration tests and the benchmarks.
  */
 
@@ -80,7 +80,7 @@ export interface FakeEngine {
   close(): Promise<void>
 }
 
-/** Preset error answers, as each engine writes them (ENGINES.md §3, §4). */
+/** Preset error answers, as each engine writes them (docs/engines.md §3, §4). */
 export const ENGINE_ERRORS = {
   vllmContextTooLong: {
     kind: 'status',
@@ -180,7 +180,7 @@ function wantsUsage(flavour: EngineFlavour, json: Record<string, unknown>): bool
     return false
   }
   const include = (so as Record<string, unknown>).include_usage
-  // vLLM's StreamOptions.include_usage defaults to True; llama.cpp's to false (ENGINES.md §2).
+  // vLLM's StreamOptions.include_usage defaults to True; llama.cpp's to false (docs/engines.md §2).
   return flavour === 'vllm' ? include === undefined || include === true : include === true
 }
 
@@ -635,7 +635,7 @@ export async function startFakeEngine(options: FakeEngineOptions): Promise<FakeE
     }
   }
 
-  // Engines close idle keep-alive connections after ~5 s (ENGINES.md §5).
+  // Engines close idle keep-alive connections after ~5 s (docs/engines.md §5).
   server.keepAliveTimeout = 5_000
   const host = options.host ?? '127.0.0.1'
   await new Promise<void>((resolve, reject) => {

@@ -18,11 +18,8 @@ import {
 import { type ApiKeyRecord, findApiKeyById, listApiKeys } from '../../keys/key-repository.js'
 import { createKey, editKey, removeKey } from '../../keys/key-writes.js'
 
-export type { ApiKey, ApiKeyPage, CreatedApiKey } from '../../keys/api-key-view.js'
-export type { CreateApiKeyBody, UpdateApiKeyBody } from '../../keys/key-input.js'
-
 /**
- * /v2/api-keys, shaped like GPUStack's (DESIGN §4). Callers act on their own keys; an admin may act on anyone's.
+ * /v2/api-keys, shaped like GPUStack's. Callers act on their own keys; an admin may act on anyone's.
  * A key created here always belongs to the caller, admin or not. Every write commits with its cache_events row,
  * then waits for this replica's change feed, so the change is in force here before the response.
  */

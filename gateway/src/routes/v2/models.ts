@@ -13,12 +13,12 @@ import {
   updateModelById,
   type WriteOutcome,
 } from '../../models/model-admin.js'
+import { CreateModelBody, ListModelsQuery, UpdateModelBody } from '../../models/model-input.js'
 import type { ModelTarget } from '../../models/model-registry.js'
-import { CreateModelBody, ListModelsQuery, UpdateModelBody } from './model-body.js'
-import { type ModelJson, toAdminModelJson, toUserModelJson } from './model-json.js'
+import { type ModelJson, toAdminModelJson, toUserModelJson } from '../../models/model-view.js'
 
 /**
- * /v2/models (DESIGN §6). Reads show exactly the models the caller may use (registry.listFor: owner's access ∩ the
+ * /v2/models. Reads show exactly the models the caller may use (registry.listFor: owner's access ∩ the
  * key's allowlist; admins may use every model), so a model one may not use is a 404 like an unknown one. Writes are
  * admin-only, act on any model by id, and are in force on this replica before the answer.
  */

@@ -55,7 +55,7 @@ function isDimension(d: string): d is UsageDimension {
 }
 
 /**
- * GET /v2/usage: requests and tokens per key, model and/or UTC day (DESIGN §3). A user sees their own keys; an
+ * GET /v2/usage: requests and tokens per key, model and/or UTC day. A user sees their own keys; an
  * admin their own by default, everyone's with `user_id=*`, one user's with `user_id=N` (as /v2/api-keys).
  */
 export function registerUsageRoutes(app: Hono<AppEnv>, deps: Deps): void {

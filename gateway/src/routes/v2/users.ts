@@ -14,11 +14,11 @@ import {
   updateUser,
 } from '../../users/user-admin.js'
 import { CreateUserBody, parseUserListQuery, UpdateUserBody } from '../../users/user-input.js'
-import { toUserJson } from '../../users/user-json.js'
 import { findUserById, listUsers } from '../../users/user-repository.js'
+import { toUserJson } from '../../users/user-view.js'
 
 export type { CreateUserBody, UpdateUserBody } from '../../users/user-input.js'
-export type { UserJson } from '../../users/user-json.js'
+export type { UserJson } from '../../users/user-view.js'
 
 function actorOf(p: Principal): Actor {
   return { userId: p.userId, keyId: p.keyId }
@@ -47,7 +47,7 @@ function refused(guard: AdminGuard): GatewayError {
   return new GatewayError('validation_error', { message, param: guard.field })
 }
 
-/** GET /v2/users/me for everyone; the rest of /v2/users is for admins (DESIGN §5). */
+/** GET /v2/users/me for everyone; the rest of /v2/users is for admins. */
 export function registerUserRoutes(app: Hono<AppEnv>, deps: Deps): void {
   const db = deps.database.db
 
@@ -92,7 +92,7 @@ export function registerUserRoutes(app: Hono<AppEnv>, deps: Deps): void {
     if (!result.ok) {
       throw 'field' in result ? refused(result) : notFound()
     }
-    // Deactivation and admin changes must be in force on this replica before we answer (DESIGN §4).
+    // Deactivation and admin changes must be in force on this replica before we answer.
     await deps.changes.catchUp()
     return c.json(toUserJson(result.user))
   })

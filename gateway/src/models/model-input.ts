@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { InstanceSpec, ModelSpec } from '../../models/models-file.js'
+import { InstanceSpec, ModelSpec } from './models-file.js'
 
 /** Request bodies and query of /v2/models, built from the same pieces as KEYGATE_MODELS_FILE (models-file.ts). */
 

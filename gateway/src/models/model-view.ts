@@ -1,5 +1,5 @@
-import type { ModelTarget } from '../../models/model-registry.js'
-import type { InstanceHealth } from '../../upstream/upstream-pool.js'
+import type { InstanceHealth } from '../upstream/upstream-pool.js'
+import type { ModelTarget } from './model-registry.js'
 
 /** How /v2/models shows a model: admins see everything but secrets; users see what they need to call it. */
 
