@@ -1,4 +1,5 @@
 import type { Pagination } from '../api-types.js'
+import { PER_PAGE_OPTIONS } from '../lib/list-query.js'
 import { SelectField } from './select-field.js'
 
 interface PaginationProps {
@@ -6,8 +7,6 @@ interface PaginationProps {
   onPage: (page: number) => void
   onPerPage: (perPage: number) => void
 }
-
-const PER_PAGE_OPTIONS = [10, 20, 50, 100]
 
 export function PaginationBar({ pagination, onPage, onPerPage }: PaginationProps) {
   const { page, perPage, total, totalPage } = pagination

@@ -5,8 +5,13 @@ export type RoutePath = '/api-keys' | '/models' | '/users'
 const ROUTES: readonly RoutePath[] = ['/api-keys', '/models', '/users']
 const NAVIGATE_EVENT = 'keygate:navigate'
 
+/** The address bar's path without a trailing slash (`/api-keys/` is the keys page too). */
+export function locationPath(): string {
+  return window.location.pathname.replace(/\/+$/, '')
+}
+
 function currentRoute(): RoutePath {
-  const path = window.location.pathname.replace(/\/+$/, '')
+  const path = locationPath()
   return ROUTES.find((r) => r === path) ?? '/api-keys'
 }
 
