@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks'
 import { useSession } from '../../api/api-context.js'
 import type { ApiKey, CreatedApiKey } from '../../api-types.js'
 import { ErrorMessage, Notice } from '../../components/alerts.js'
-import { PaginationBar } from '../../components/pagination.js'
+import { ListPagination } from '../../components/pagination.js'
 import { SearchBox } from '../../components/search-box.js'
 import { useListPage } from '../../lib/use-list-page.js'
 import { AddKeyDialog } from './add-key-dialog.js'
@@ -111,13 +111,7 @@ export function ApiKeysPage() {
           onDelete={(key) => setDialog({ kind: 'delete', keys: [key] })}
         />
       </div>
-      {list.data !== null && (
-        <PaginationBar
-          pagination={list.data.pagination}
-          onPage={(page) => change({ page })}
-          onPerPage={(perPage) => change({ perPage })}
-        />
-      )}
+      <ListPagination list={list} change={change} />
       <TryItPanel keys={keys} modelNames={modelNames} />
       {dialog?.kind === 'add' && (
         <AddKeyDialog

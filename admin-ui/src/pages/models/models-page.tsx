@@ -3,7 +3,7 @@ import { useSession } from '../../api/api-context.js'
 import type { AdminModel, Model } from '../../api-types.js'
 import { ErrorMessage, Notice } from '../../components/alerts.js'
 import { ConfirmDialog } from '../../components/confirm-dialog.js'
-import { PaginationBar } from '../../components/pagination.js'
+import { ListPagination } from '../../components/pagination.js'
 import { SearchBox } from '../../components/search-box.js'
 import type { ListSpec } from '../../lib/list-query.js'
 import { useListPage } from '../../lib/use-list-page.js'
@@ -72,13 +72,7 @@ export function ModelsPage() {
         onEdit={(model) => setDialog({ kind: 'edit', model })}
         onDelete={(model) => setDialog({ kind: 'delete', model })}
       />
-      {list.data !== null && (
-        <PaginationBar
-          pagination={list.data.pagination}
-          onPage={(page) => change({ page })}
-          onPerPage={(perPage) => change({ perPage })}
-        />
-      )}
+      <ListPagination list={list} change={change} />
       {dialog?.kind === 'add' && (
         <ModelFormDialog
           onClose={() => setDialog(null)}

@@ -3,7 +3,7 @@ import { useSession } from '../../api/api-context.js'
 import type { UpdateUserBody, User } from '../../api-types.js'
 import { ErrorMessage, Notice } from '../../components/alerts.js'
 import { ConfirmDialog } from '../../components/confirm-dialog.js'
-import { PaginationBar } from '../../components/pagination.js'
+import { ListPagination } from '../../components/pagination.js'
 import { SearchBox } from '../../components/search-box.js'
 import type { ListSpec } from '../../lib/list-query.js'
 import { useListPage } from '../../lib/use-list-page.js'
@@ -68,13 +68,7 @@ export function UsersPage({ onSelfChanged }: UsersPageProps) {
         onSort={(sortBy) => change({ sortBy })}
         onAction={(kind, user) => setDialog({ kind, user })}
       />
-      {list.data !== null && (
-        <PaginationBar
-          pagination={list.data.pagination}
-          onPage={(page) => change({ page })}
-          onPerPage={(perPage) => change({ perPage })}
-        />
-      )}
+      <ListPagination list={list} change={change} />
       {dialog?.kind === 'add' && (
         <UserFormDialog
           onClose={() => setDialog(null)}
