@@ -23,6 +23,12 @@ export function navigate(path: RoutePath): void {
   window.dispatchEvent(new Event(NAVIGATE_EVENT))
 }
 
+/** Corrects the address bar without a history entry (a page this user may not open shows another). */
+export function replaceRoute(path: RoutePath): void {
+  window.history.replaceState(null, '', path)
+  window.dispatchEvent(new Event(NAVIGATE_EVENT))
+}
+
 export function useRoute(): RoutePath {
   const [route, setRoute] = useState(currentRoute)
   useEffect(() => {
