@@ -19,7 +19,7 @@ import {
   startE2eEnv,
 } from './support/e2e-env.js'
 
-/** The seed's key lifecycle in the browser, as the admin: add, shown once, use, edit, delete, list. */
+/** GPUStack's API-key lifecycle in the browser, as the admin: add, shown once, use, edit, delete, list. */
 describe('API Keys page (admin)', () => {
   let browser: Browser
   let env: E2eEnv

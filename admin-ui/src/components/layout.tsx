@@ -1,6 +1,6 @@
-import { useState } from 'preact/hooks'
+import { useEffect, useState } from 'preact/hooks'
 import { useSession } from '../api/api-context.js'
-import { navigate, type RoutePath, useRoute } from '../lib/router.js'
+import { navigate, type RoutePath, replaceRoute, useRoute } from '../lib/router.js'
 import { ApiKeysPage } from '../pages/api-keys/api-keys-page.js'
 import { ChangePasswordForm } from '../pages/change-password-form.js'
 import { ModelsPage } from '../pages/models/models-page.js'
@@ -37,6 +37,12 @@ export function Layout({ onLogOut, onUserChanged }: LayoutProps) {
   const [changingPassword, setChangingPassword] = useState(false)
   const [notice, setNotice] = useState<string | null>(null)
   const page = route === '/users' && !user.is_admin ? '/api-keys' : route
+  // So the keys list's URL state, Back and reload belong to the page shown.
+  useEffect(() => {
+    if (page !== route) {
+      replaceRoute(page)
+    }
+  }, [page, route])
 
   return (
     <div class="shell">

@@ -1,4 +1,6 @@
 import type { Pagination } from '../api-types.js'
+import { PER_PAGE_OPTIONS } from '../lib/list-query.js'
+import type { ListPage } from '../lib/use-list-page.js'
 import { SelectField } from './select-field.js'
 
 interface PaginationProps {
@@ -7,9 +9,7 @@ interface PaginationProps {
   onPerPage: (perPage: number) => void
 }
 
-const PER_PAGE_OPTIONS = [10, 20, 50, 100]
-
-export function PaginationBar({ pagination, onPage, onPerPage }: PaginationProps) {
+function PaginationBar({ pagination, onPage, onPerPage }: PaginationProps) {
   const { page, perPage, total, totalPage } = pagination
   const pages = Math.max(1, totalPage)
   return (
@@ -39,5 +39,19 @@ export function PaginationBar({ pagination, onPage, onPerPage }: PaginationProps
         Next
       </button>
     </nav>
+  )
+}
+
+/** A list page's bar, once its first answer is in: page changes go through the URL (useListPage). */
+export function ListPagination({ list, change }: Pick<ListPage<unknown>, 'list' | 'change'>) {
+  if (list.data === null) {
+    return null
+  }
+  return (
+    <PaginationBar
+      pagination={list.data.pagination}
+      onPage={(page) => change({ page })}
+      onPerPage={(perPage) => change({ perPage })}
+    />
   )
 }

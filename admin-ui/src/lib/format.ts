@@ -28,7 +28,7 @@ export const BACKEND_LABELS: Record<Backend, string> = {
   openai: 'OpenAI-compatible',
 }
 
-/** The permissions column: one line per granted permission, the seed's words. */
+/** The permissions column: one line per granted permission, named as in GPUStack and in the key form. */
 export function permissionLines(key: Pick<ApiKey, 'scope' | 'allowed_model_names'>): string[] {
   const lines: string[] = []
   if (key.scope.includes('management')) {

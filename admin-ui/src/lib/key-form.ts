@@ -1,5 +1,6 @@
 import type { ApiKey, CreateApiKeyBody, Scope, UpdateApiKeyBody } from '../api-types.js'
 import { type ExpiryChoice, extensionBase, resolveExpiry, toExpiresInSeconds } from './expiry.js'
+import type { Checked } from './use-form-submit.js'
 
 /** The Access Permissions section, shared by Add and Edit. */
 export interface PermissionsState {
@@ -137,7 +138,7 @@ function validatePermissions(p: PermissionsState, errors: FieldErrors): void {
   }
 }
 
-export type Built<T> = { ok: true; body: T } | { ok: false; errors: FieldErrors }
+export type Built<T> = Checked<FieldErrors, T>
 
 export function buildCreateBody(form: AddKeyForm, now: Date): Built<CreateApiKeyBody> {
   const errors: FieldErrors = {}

@@ -1,4 +1,5 @@
 import type { AccessPolicy, AdminModel, Backend, CreateModelBody } from '../api-types.js'
+import type { Checked } from './use-form-submit.js'
 
 /** The model editor's state; instance api keys are write-only (blank keeps the stored one). */
 export interface InstanceForm {
@@ -81,9 +82,7 @@ function checkInstance(inst: InstanceForm, index: number, errors: ModelFormError
   }
 }
 
-export type BuiltModel =
-  | { ok: true; body: CreateModelBody }
-  | { ok: false; errors: ModelFormErrors }
+export type BuiltModel = Checked<ModelFormErrors, CreateModelBody>
 
 /** The body for POST, and for PUT (the same fields; instances and user grants replace the stored lists). */
 export function buildModelBody(form: ModelForm): BuiltModel {

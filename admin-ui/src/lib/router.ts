@@ -5,8 +5,13 @@ export type RoutePath = '/api-keys' | '/models' | '/users'
 const ROUTES: readonly RoutePath[] = ['/api-keys', '/models', '/users']
 const NAVIGATE_EVENT = 'keygate:navigate'
 
+/** The address bar's path without a trailing slash (`/api-keys/` is the keys page too). */
+export function locationPath(): string {
+  return window.location.pathname.replace(/\/+$/, '')
+}
+
 function currentRoute(): RoutePath {
-  const path = window.location.pathname.replace(/\/+$/, '')
+  const path = locationPath()
   return ROUTES.find((r) => r === path) ?? '/api-keys'
 }
 
@@ -15,6 +20,12 @@ export function navigate(path: RoutePath): void {
   if (window.location.pathname !== path) {
     window.history.pushState(null, '', path)
   }
+  window.dispatchEvent(new Event(NAVIGATE_EVENT))
+}
+
+/** Corrects the address bar without a history entry (a page this user may not open shows another). */
+export function replaceRoute(path: RoutePath): void {
+  window.history.replaceState(null, '', path)
   window.dispatchEvent(new Event(NAVIGATE_EVENT))
 }
 

@@ -22,7 +22,7 @@ describe('Try it snippets', () => {
 })
 
 describe('permissions column', () => {
-  it('uses the seed words', () => {
+  it("uses GPUStack's permission names", () => {
     expect(
       permissionLines({ scope: ['management', 'inference'], allowed_model_names: [] }),
     ).toEqual(['Platform Management', 'Model Access: All models'])

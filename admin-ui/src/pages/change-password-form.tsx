@@ -3,8 +3,10 @@ import { errorMessage } from '../api/api-client.js'
 import { useSession } from '../api/api-context.js'
 import { ErrorMessage } from '../components/alerts.js'
 import { FormActions } from '../components/form-actions.js'
+import { EMPTY_NEW_PASSWORD, NewPasswordFields } from '../components/new-password-fields.js'
 import { PasswordField } from '../components/password-field.js'
 import { validatePasswordChange } from '../lib/password-rules.js'
+import { checkedBy, useFormSubmit } from '../lib/use-form-submit.js'
 
 interface ChangePasswordFormProps {
   onDone: () => void
@@ -15,51 +17,32 @@ interface ChangePasswordFormProps {
 export function ChangePasswordForm({ onDone, onCancel }: ChangePasswordFormProps) {
   const { api } = useSession()
   const [current, setCurrent] = useState('')
-  const [next, setNext] = useState('')
-  const [confirm, setConfirm] = useState('')
-  const [error, setError] = useState('')
-  const [busy, setBusy] = useState(false)
+  const [next, setNext] = useState(EMPTY_NEW_PASSWORD)
+  const { errors, busy, submit } = useFormSubmit('', errorMessage)
 
-  async function submit(event: Event) {
-    event.preventDefault()
-    const problem = validatePasswordChange(current, next, confirm)
-    if (problem !== null) {
-      setError(problem)
-      return
-    }
-    setBusy(true)
-    setError('')
-    try {
-      await api.post('/auth/update-password', { current_password: current, new_password: next })
-      onDone()
-    } catch (err) {
-      setError(errorMessage(err))
-    } finally {
-      setBusy(false)
-    }
+  async function send() {
+    await api.post('/auth/update-password', {
+      current_password: current,
+      new_password: next.password,
+    })
+    onDone()
   }
 
   return (
-    <form onSubmit={submit} noValidate>
-      <ErrorMessage>{error}</ErrorMessage>
+    <form
+      onSubmit={(e) =>
+        submit(e, checkedBy(validatePasswordChange(current, next.password, next.confirm)), send)
+      }
+      noValidate
+    >
+      <ErrorMessage>{errors}</ErrorMessage>
       <PasswordField
         label="Current password"
         autoComplete="current-password"
         value={current}
         onInput={setCurrent}
       />
-      <PasswordField
-        label="New password"
-        autoComplete="new-password"
-        value={next}
-        onInput={setNext}
-      />
-      <PasswordField
-        label="Confirm new password"
-        autoComplete="new-password"
-        value={confirm}
-        onInput={setConfirm}
-      />
+      <NewPasswordFields wording="new" value={next} onChange={setNext} askMustChange={false} />
       <FormActions onCancel={onCancel} busy={busy} submitLabel="Change password" />
     </form>
   )

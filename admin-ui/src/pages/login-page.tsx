@@ -3,6 +3,7 @@ import type { ApiClient } from '../api/api-client.js'
 import { errorMessage } from '../api/api-client.js'
 import type { User } from '../api-types.js'
 import { ErrorMessage, Notice } from '../components/alerts.js'
+import { checkedBy, useFormSubmit } from '../lib/use-form-submit.js'
 
 interface LoginPageProps {
   api: ApiClient
@@ -13,31 +14,19 @@ interface LoginPageProps {
 export function LoginPage({ api, notice, onLoggedIn }: LoginPageProps) {
   const [username, setUsername] = useState('')
   const [password, setPassword] = useState('')
-  const [error, setError] = useState('')
-  const [busy, setBusy] = useState(false)
+  const { errors: error, busy, submit } = useFormSubmit('', errorMessage)
 
-  async function submit(event: Event) {
-    event.preventDefault()
-    if (username.trim() === '' || password === '') {
-      setError('Enter your username and password.')
-      return
-    }
-    setBusy(true)
-    setError('')
-    try {
-      const user = await api.post<User>('/auth/login', { username: username.trim(), password })
-      setPassword('')
-      onLoggedIn(user)
-    } catch (err) {
-      setError(errorMessage(err))
-    } finally {
-      setBusy(false)
-    }
+  const problem =
+    username.trim() === '' || password === '' ? 'Enter your username and password.' : null
+  async function send() {
+    const user = await api.post<User>('/auth/login', { username: username.trim(), password })
+    setPassword('')
+    onLoggedIn(user)
   }
 
   return (
     <main class="center-page">
-      <form class="card narrow" onSubmit={submit} noValidate>
+      <form class="card narrow" onSubmit={(e) => submit(e, checkedBy(problem), send)} noValidate>
         <h1 class="brand-title">Keygate</h1>
         <p class="muted">Log in to manage API keys, models and users.</p>
         {notice !== null && error === '' && <Notice>{notice}</Notice>}

@@ -1,22 +1,13 @@
-import { useId, useState } from 'preact/hooks'
 import { useSession } from '../../api/api-context.js'
 import type { CreatedApiKey } from '../../api-types.js'
 import { ErrorMessage, FieldError } from '../../components/alerts.js'
 import { FormActions } from '../../components/form-actions.js'
 import { Modal } from '../../components/modal.js'
-import { SelectField } from '../../components/select-field.js'
 import { EXPIRY_LABELS, type ExpiryChoice } from '../../lib/expiry.js'
-import {
-  type AddKeyForm,
-  buildCreateBody,
-  DESCRIPTION_MAX_LENGTH,
-  emptyAddForm,
-  type FieldErrors,
-  NAME_MAX_LENGTH,
-} from '../../lib/key-form.js'
-import { ExpiryDateField } from './expiry-date-field.js'
-import { placeApiError } from './field-errors-from-api.js'
+import { buildCreateBody, emptyAddForm, NAME_MAX_LENGTH } from '../../lib/key-form.js'
+import { DescriptionField, ExpiryFields } from './key-form-fields.js'
 import { PermissionsFields } from './permissions-fields.js'
+import { useKeyForm } from './use-key-form.js'
 
 interface AddKeyDialogProps {
   modelNames: string[]
@@ -24,46 +15,25 @@ interface AddKeyDialogProps {
   onCreated: (key: CreatedApiKey) => void
 }
 
-const EXPIRY_ORDER: ExpiryChoice[] = ['7d', '1m', '6m', '1y', 'never', 'custom']
+const EXPIRY_OPTIONS = (['7d', '1m', '6m', '1y', 'never', 'custom'] as const).map(
+  (value): { value: ExpiryChoice; label: string } => ({ value, label: EXPIRY_LABELS[value] }),
+)
 
 export function AddKeyDialog({ modelNames, onClose, onCreated }: AddKeyDialogProps) {
   const { api } = useSession()
-  const id = useId()
-  const [form, setForm] = useState<AddKeyForm>(emptyAddForm)
-  const [errors, setErrors] = useState<FieldErrors>({})
-  const [general, setGeneral] = useState('')
-  const [busy, setBusy] = useState(false)
-  const set = (patch: Partial<AddKeyForm>) => setForm((f) => ({ ...f, ...patch }))
-  const invalid = (field: keyof FieldErrors) =>
-    errors[field] === undefined
-      ? {}
-      : { 'aria-invalid': true as const, 'aria-describedby': `${id}-${field}` }
-
-  async function submit(event: Event) {
-    event.preventDefault()
-    const built = buildCreateBody(form, new Date())
-    if (!built.ok) {
-      setErrors(built.errors)
-      return
-    }
-    setErrors({})
-    setGeneral('')
-    setBusy(true)
-    try {
-      onCreated(await api.post<CreatedApiKey>('/v2/api-keys', built.body))
-    } catch (err) {
-      const placed = placeApiError(err)
-      setErrors(placed.fields)
-      setGeneral(placed.general)
-    } finally {
-      setBusy(false)
-    }
-  }
+  const { id, form, set, errors, busy, submit, invalid } = useKeyForm(emptyAddForm)
 
   return (
     <Modal title="Add API Key" onClose={onClose} size="wide">
-      <form onSubmit={submit} noValidate>
-        <ErrorMessage>{general}</ErrorMessage>
+      <form
+        onSubmit={(e) =>
+          submit(e, buildCreateBody(form, new Date()), async (body) =>
+            onCreated(await api.post<CreatedApiKey>('/v2/api-keys', body)),
+          )
+        }
+        noValidate
+      >
+        <ErrorMessage>{errors.general}</ErrorMessage>
         <label class="field">
           <span>Name</span>
           <input
@@ -74,38 +44,19 @@ export function AddKeyDialog({ modelNames, onClose, onCreated }: AddKeyDialogPro
           />
         </label>
         <FieldError id={`${id}-name`} message={errors.name} />
-        <label class="field">
-          <span>Description</span>
-          <textarea
-            rows={2}
-            maxLength={DESCRIPTION_MAX_LENGTH}
-            value={form.description}
-            onInput={(e) => set({ description: e.currentTarget.value })}
-          />
-        </label>
-        <div class="field-row">
-          <SelectField
-            class="field"
-            label="Expiration"
-            value={form.expiry}
-            onChange={(e) => set({ expiry: e.currentTarget.value as ExpiryChoice })}
-            {...invalid('expiry')}
-          >
-            {EXPIRY_ORDER.map((choice) => (
-              <option key={choice} value={choice}>
-                {EXPIRY_LABELS[choice]}
-              </option>
-            ))}
-          </SelectField>
-          {form.expiry === 'custom' && (
-            <ExpiryDateField
-              value={form.customDate}
-              onInput={(customDate) => set({ customDate })}
-              invalidProps={invalid('expiry')}
-            />
-          )}
-        </div>
-        <FieldError id={`${id}-expiry`} message={errors.expiry} />
+        <DescriptionField
+          value={form.description}
+          onInput={(description) => set({ description })}
+        />
+        <ExpiryFields
+          options={EXPIRY_OPTIONS}
+          expiry={form.expiry}
+          customDate={form.customDate}
+          onChange={set}
+          error={errors.expiry}
+          errorId={`${id}-expiry`}
+          invalid={invalid('expiry')}
+        />
         <fieldset class="fieldset">
           <legend>Type</legend>
           <div class="radio-row">

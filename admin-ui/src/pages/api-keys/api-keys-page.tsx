@@ -2,8 +2,9 @@ import { useEffect, useState } from 'preact/hooks'
 import { useSession } from '../../api/api-context.js'
 import type { ApiKey, CreatedApiKey } from '../../api-types.js'
 import { ErrorMessage, Notice } from '../../components/alerts.js'
-import { PaginationBar } from '../../components/pagination.js'
-import { useDebounced, usePageQuery } from '../../lib/use-page-query.js'
+import { ListPagination } from '../../components/pagination.js'
+import { SearchBox } from '../../components/search-box.js'
+import { useListPage } from '../../lib/use-list-page.js'
 import { AddKeyDialog } from './add-key-dialog.js'
 import { ApiKeysTable } from './api-keys-table.js'
 import { DeleteKeysDialog } from './delete-keys-dialog.js'
@@ -18,50 +19,22 @@ type Dialog =
   | { kind: 'delete'; keys: ApiKey[] }
   | { kind: 'created'; key: CreatedApiKey }
 
-interface Query {
-  view: 'mine' | 'all'
-  sortBy: string
-  page: number
-  perPage: number
-}
-
-function listPath(q: Query, search: string): string {
-  const params = new URLSearchParams({
-    page: String(q.page),
-    perPage: String(q.perPage),
-    sort_by: q.sortBy,
-  })
-  if (search !== '') {
-    params.set('search', search)
-  }
-  if (q.view === 'all') {
-    params.set('user_id', '*')
-  }
-  return `/v2/api-keys?${params.toString()}`
-}
+const KEY_SORT_FIELDS = ['name', 'expires_at', 'last_used_at', 'created_at']
 
 export function ApiKeysPage() {
   const { user } = useSession()
-  const [query, setQuery] = useState<Query>({
-    view: 'mine',
-    sortBy: '-created_at',
-    page: 1,
-    perPage: 20,
-  })
-  const [searchText, setSearchText] = useState('')
-  const search = useDebounced(searchText.trim(), 250)
-  const list = usePageQuery<ApiKey>(listPath(query, search))
+  const { query, searchText, setSearchText, change, list } = useListPage<ApiKey>(
+    '/v2/api-keys',
+    '/api-keys',
+    { sortFields: KEY_SORT_FIELDS, defaultSort: '-created_at', allowAllUsers: user.is_admin },
+  )
   const modelNames = useModelNames()
   const [selected, setSelected] = useState<ReadonlySet<number>>(new Set())
   // Holds the created key (with its value) only while the shown-once dialog is open.
   const [dialog, setDialog] = useState<Dialog | null>(null)
   const [notice, setNotice] = useState<string | null>(null)
   const keys = list.data?.items ?? []
-  const patch = (p: Partial<Query>) => setQuery((q) => ({ ...q, page: 1, ...p }))
 
-  useEffect(() => {
-    setQuery((q) => (q.page === 1 ? q : { ...q, page: 1 }))
-  }, [search])
   useEffect(() => {
     const visible = new Set(keys.map((k) => k.id))
     setSelected((s) => new Set([...s].filter((id) => visible.has(id))))
@@ -94,29 +67,21 @@ export function ApiKeysPage() {
       </div>
       {notice !== null && <Notice onDismiss={() => setNotice(null)}>{notice}</Notice>}
       <div class="toolbar">
-        <label class="search">
-          <span class="sr-only">Search by name</span>
-          <input
-            type="search"
-            placeholder="Search by name"
-            value={searchText}
-            onInput={(e) => setSearchText(e.currentTarget.value)}
-          />
-        </label>
+        <SearchBox label="Search by name" value={searchText} onInput={setSearchText} />
         {user.is_admin && (
           <fieldset class="segmented">
             <legend class="sr-only">Whose keys</legend>
             <button
               type="button"
-              aria-pressed={query.view === 'mine'}
-              onClick={() => patch({ view: 'mine' })}
+              aria-pressed={!query.allUsers}
+              onClick={() => change({ allUsers: false })}
             >
               My keys
             </button>
             <button
               type="button"
-              aria-pressed={query.view === 'all'}
-              onClick={() => patch({ view: 'all' })}
+              aria-pressed={query.allUsers}
+              onClick={() => change({ allUsers: true })}
             >
               All users
             </button>
@@ -137,22 +102,16 @@ export function ApiKeysPage() {
       <div aria-busy={list.loading}>
         <ApiKeysTable
           keys={keys}
-          showCreator={query.view === 'all'}
+          showCreator={query.allUsers}
           sortBy={query.sortBy}
-          onSort={(sortBy) => patch({ sortBy })}
+          onSort={(sortBy) => change({ sortBy })}
           selected={selected}
           onSelect={select}
           onEdit={(key) => setDialog({ kind: 'edit', key })}
           onDelete={(key) => setDialog({ kind: 'delete', keys: [key] })}
         />
       </div>
-      {list.data !== null && (
-        <PaginationBar
-          pagination={list.data.pagination}
-          onPage={(page) => setQuery((q) => ({ ...q, page }))}
-          onPerPage={(perPage) => patch({ perPage })}
-        />
-      )}
+      <ListPagination list={list} change={change} />
       <TryItPanel keys={keys} modelNames={modelNames} />
       {dialog?.kind === 'add' && (
         <AddKeyDialog

@@ -1,22 +1,14 @@
-import { useId, useState } from 'preact/hooks'
 import { useSession } from '../../api/api-context.js'
 import type { ApiKey } from '../../api-types.js'
-import { ErrorMessage, FieldError } from '../../components/alerts.js'
+import { ErrorMessage } from '../../components/alerts.js'
 import { FormActions } from '../../components/form-actions.js'
 import { Modal } from '../../components/modal.js'
-import { SelectField } from '../../components/select-field.js'
-import { EXPIRY_LABELS, type ExpiryChoice, extensionBase, resolveExpiry } from '../../lib/expiry.js'
+import { EXPIRY_LABELS, extensionBase, resolveExpiry } from '../../lib/expiry.js'
 import { formatDate } from '../../lib/format.js'
-import {
-  buildUpdateBody,
-  DESCRIPTION_MAX_LENGTH,
-  type EditKeyForm,
-  editFormFor,
-  type FieldErrors,
-} from '../../lib/key-form.js'
-import { ExpiryDateField } from './expiry-date-field.js'
-import { placeApiError } from './field-errors-from-api.js'
+import { buildUpdateBody, type EditKeyForm, editFormFor } from '../../lib/key-form.js'
+import { DescriptionField, ExpiryFields } from './key-form-fields.js'
 import { PermissionsFields } from './permissions-fields.js'
+import { useKeyForm } from './use-key-form.js'
 
 interface EditKeyDialogProps {
   apiKey: ApiKey
@@ -25,14 +17,15 @@ interface EditKeyDialogProps {
   onSaved: (key: ApiKey) => void
 }
 
-const EXTEND_ORDER: ExpiryChoice[] = ['7d', '1m', '6m', '1y', 'never', 'custom']
-
-function expiryOptionLabel(choice: ExpiryChoice): string {
-  if (choice === 'never' || choice === 'custom') {
-    return EXPIRY_LABELS[choice]
-  }
-  return `Extend by ${EXPIRY_LABELS[choice]}`
-}
+const EXPIRY_OPTIONS: readonly { value: EditKeyForm['expiry']; label: string }[] = [
+  { value: 'keep', label: 'Keep current' },
+  ...(['7d', '1m', '6m', '1y'] as const).map((value) => ({
+    value,
+    label: `Extend by ${EXPIRY_LABELS[value]}`,
+  })),
+  { value: 'never', label: EXPIRY_LABELS.never },
+  { value: 'custom', label: EXPIRY_LABELS.custom },
+]
 
 /** What the chosen expiry option would set, shown before Save. */
 function expiryPreview(form: EditKeyForm, key: ApiKey, now: Date): string {
@@ -55,38 +48,19 @@ function expiryPreview(form: EditKeyForm, key: ApiKey, now: Date): string {
 
 export function EditKeyDialog({ apiKey, modelNames, onClose, onSaved }: EditKeyDialogProps) {
   const { api } = useSession()
-  const id = useId()
-  const [form, setForm] = useState<EditKeyForm>(() => editFormFor(apiKey))
-  const [errors, setErrors] = useState<FieldErrors>({})
-  const [general, setGeneral] = useState('')
-  const [busy, setBusy] = useState(false)
-  const set = (patch: Partial<EditKeyForm>) => setForm((f) => ({ ...f, ...patch }))
-
-  async function submit(event: Event) {
-    event.preventDefault()
-    const built = buildUpdateBody(form, apiKey, new Date())
-    if (!built.ok) {
-      setErrors(built.errors)
-      return
-    }
-    setErrors({})
-    setGeneral('')
-    setBusy(true)
-    try {
-      onSaved(await api.put<ApiKey>(`/v2/api-keys/${apiKey.id}`, built.body))
-    } catch (err) {
-      const placed = placeApiError(err)
-      setErrors(placed.fields)
-      setGeneral(placed.general)
-    } finally {
-      setBusy(false)
-    }
-  }
+  const { id, form, set, errors, busy, submit, invalid } = useKeyForm(() => editFormFor(apiKey))
 
   return (
     <Modal title={`Edit API Key “${apiKey.name}”`} onClose={onClose} size="wide">
-      <form onSubmit={submit} noValidate>
-        <ErrorMessage>{general}</ErrorMessage>
+      <form
+        onSubmit={(e) =>
+          submit(e, buildUpdateBody(form, apiKey, new Date()), async (body) =>
+            onSaved(await api.put<ApiKey>(`/v2/api-keys/${apiKey.id}`, body)),
+          )
+        }
+        noValidate
+      >
+        <ErrorMessage>{errors.general}</ErrorMessage>
         <dl class="facts">
           <dt>Name</dt>
           <dd>{apiKey.name}</dd>
@@ -95,44 +69,26 @@ export function EditKeyDialog({ apiKey, modelNames, onClose, onSaved }: EditKeyD
             <code>{apiKey.masked_value}</code>
           </dd>
         </dl>
-        <label class="field">
-          <span>Description</span>
-          <textarea
-            rows={2}
-            maxLength={DESCRIPTION_MAX_LENGTH}
-            value={form.description}
-            onInput={(e) => set({ description: e.currentTarget.value })}
-          />
-        </label>
+        <DescriptionField
+          value={form.description}
+          onInput={(description) => set({ description })}
+        />
         <PermissionsFields
           value={form.permissions}
           onChange={(permissions) => set({ permissions })}
           modelNames={modelNames}
           error={errors.allowedModels}
         />
-        <div class="field-row">
-          <SelectField
-            class="field"
-            label="Expiration"
-            value={form.expiry}
-            onChange={(e) => set({ expiry: e.currentTarget.value as EditKeyForm['expiry'] })}
-          >
-            <option value="keep">Keep current</option>
-            {EXTEND_ORDER.map((choice) => (
-              <option key={choice} value={choice}>
-                {expiryOptionLabel(choice)}
-              </option>
-            ))}
-          </SelectField>
-          {form.expiry === 'custom' && (
-            <ExpiryDateField
-              value={form.customDate}
-              onInput={(customDate) => set({ customDate })}
-            />
-          )}
-        </div>
-        <p class="hint">{expiryPreview(form, apiKey, new Date())}</p>
-        <FieldError id={`${id}-expiry`} message={errors.expiry} />
+        <ExpiryFields
+          options={EXPIRY_OPTIONS}
+          expiry={form.expiry}
+          customDate={form.customDate}
+          onChange={set}
+          hint={expiryPreview(form, apiKey, new Date())}
+          error={errors.expiry}
+          errorId={`${id}-expiry`}
+          invalid={invalid('expiry')}
+        />
         <label class="check switch">
           <input
             type="checkbox"

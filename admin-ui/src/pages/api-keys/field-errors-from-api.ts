@@ -1,6 +1,9 @@
 import { ApiError, errorMessage } from '../../api/api-client.js'
 import type { FieldErrors } from '../../lib/key-form.js'
 
+/** What a key dialog shows: messages beside fields, and `general` above the form for the rest. */
+export type KeyDialogErrors = FieldErrors & { general?: string }
+
 const PARAM_TO_FIELD: Record<string, keyof FieldErrors> = {
   name: 'name',
   custom: 'customKey',
@@ -10,15 +13,15 @@ const PARAM_TO_FIELD: Record<string, keyof FieldErrors> = {
 }
 
 /** Puts an API refusal (409 duplicate name, 422 weak custom key…) next to the field it names, if any. */
-export function placeApiError(err: unknown): { fields: FieldErrors; general: string } {
+export function placeApiError(err: unknown): KeyDialogErrors {
   if (err instanceof ApiError && err.param !== null) {
     const field = PARAM_TO_FIELD[err.param.split('.')[0] ?? '']
     if (field !== undefined) {
-      return { fields: { [field]: err.message }, general: '' }
+      return { [field]: err.message }
     }
   }
   if (err instanceof ApiError && err.code === 'conflict' && err.param === null) {
-    return { fields: { name: err.message }, general: '' }
+    return { name: err.message }
   }
-  return { fields: {}, general: errorMessage(err) }
+  return { general: errorMessage(err) }
 }

@@ -9,7 +9,7 @@ interface PermissionsFieldsProps {
   error: string | undefined
 }
 
-/** Access Permissions, in the seed's words: Platform Management, Model Access (All models / Allowed models). */
+/** Access Permissions, named as in GPUStack: Platform Management, Model Access (All models / Allowed models). */
 export function PermissionsFields({ value, onChange, modelNames, error }: PermissionsFieldsProps) {
   const id = useId()
   const set = (patch: Partial<PermissionsState>) => onChange({ ...value, ...patch })

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import { ApiError, errorMessage, fetchAllPages } from '../../api/api-client.js'
 import { useSession } from '../../api/api-context.js'
-import type { AccessPolicy, AdminModel, Backend, User } from '../../api-types.js'
+import type { AccessPolicy, AdminModel, Backend, CreateModelBody, User } from '../../api-types.js'
 import { ErrorMessage, FieldError } from '../../components/alerts.js'
 import { FormActions } from '../../components/form-actions.js'
 import { Modal } from '../../components/modal.js'
@@ -14,7 +14,15 @@ import {
   type ModelFormErrors,
   modelFormFor,
 } from '../../lib/model-form.js'
+import { useFormSubmit } from '../../lib/use-form-submit.js'
 import { InstancesFields } from './instances-fields.js'
+
+/** A taken name is shown beside the name; anything else above the form (`general`). */
+function modelRefusal(err: unknown): ModelFormErrors {
+  return err instanceof ApiError && err.param === 'name'
+    ? { name: err.message }
+    : { general: errorMessage(err) }
+}
 
 interface ModelFormDialogProps {
   /** Absent: add a model. */
@@ -28,9 +36,7 @@ export function ModelFormDialog({ model, onClose, onSaved }: ModelFormDialogProp
   const [form, setForm] = useState<ModelForm>(() =>
     model ? modelFormFor(model) : emptyModelForm(),
   )
-  const [errors, setErrors] = useState<ModelFormErrors>({})
-  const [general, setGeneral] = useState('')
-  const [busy, setBusy] = useState(false)
+  const { errors, busy, submit } = useFormSubmit<ModelFormErrors>({}, modelRefusal)
   const [users, setUsers] = useState<User[]>([])
   const set = (patch: Partial<ModelForm>) => setForm((f) => ({ ...f, ...patch }))
 
@@ -40,36 +46,18 @@ export function ModelFormDialog({ model, onClose, onSaved }: ModelFormDialogProp
       .catch(() => setUsers([]))
   }, [api])
 
-  async function submit(event: Event) {
-    event.preventDefault()
-    const built = buildModelBody(form)
-    if (!built.ok) {
-      setErrors(built.errors)
-      return
-    }
-    setErrors({})
-    setGeneral('')
-    setBusy(true)
-    try {
-      const saved = model
-        ? await api.put<AdminModel>(`/v2/models/${model.id}`, built.body)
-        : await api.post<AdminModel>('/v2/models', built.body)
-      onSaved(saved)
-    } catch (err) {
-      if (err instanceof ApiError && err.param === 'name') {
-        setErrors({ name: err.message })
-      } else {
-        setGeneral(errorMessage(err))
-      }
-    } finally {
-      setBusy(false)
-    }
+  async function send(body: CreateModelBody) {
+    onSaved(
+      model
+        ? await api.put<AdminModel>(`/v2/models/${model.id}`, body)
+        : await api.post<AdminModel>('/v2/models', body),
+    )
   }
 
   return (
     <Modal title={model ? `Edit model “${model.name}”` : 'Add model'} onClose={onClose} size="wide">
-      <form onSubmit={submit} noValidate>
-        <ErrorMessage>{general}</ErrorMessage>
+      <form onSubmit={(e) => submit(e, buildModelBody(form), send)} noValidate>
+        <ErrorMessage>{errors.general}</ErrorMessage>
         <div class="field-row">
           <label class="field grow">
             <span>Name</span>

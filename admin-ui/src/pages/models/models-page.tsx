@@ -3,8 +3,10 @@ import { useSession } from '../../api/api-context.js'
 import type { AdminModel, Model } from '../../api-types.js'
 import { ErrorMessage, Notice } from '../../components/alerts.js'
 import { ConfirmDialog } from '../../components/confirm-dialog.js'
-import { PaginationBar } from '../../components/pagination.js'
-import { useDebounced, usePageQuery } from '../../lib/use-page-query.js'
+import { ListPagination } from '../../components/pagination.js'
+import { SearchBox } from '../../components/search-box.js'
+import type { ListSpec } from '../../lib/list-query.js'
+import { useListPage } from '../../lib/use-list-page.js'
 import { ModelFormDialog } from './model-form-dialog.js'
 import { ModelsTable } from './models-table.js'
 
@@ -16,18 +18,16 @@ type Dialog =
 /** Instance health changes on its own; the list refreshes this often while the page is open. */
 const HEALTH_REFRESH_MS = 5000
 
+/** Models are listed by name; the table has no sortable columns. */
+const MODEL_LIST: ListSpec = { sortFields: [], defaultSort: 'name', allowAllUsers: false }
+
 export function ModelsPage() {
   const { api, user } = useSession()
-  const [page, setPage] = useState({ page: 1, perPage: 20 })
-  const [searchText, setSearchText] = useState('')
-  const search = useDebounced(searchText.trim(), 250)
-  const params = new URLSearchParams({
-    page: String(page.page),
-    perPage: String(page.perPage),
-    sort_by: 'name',
-    search,
-  })
-  const list = usePageQuery<Model>(`/v2/models?${params.toString()}`)
+  const { searchText, setSearchText, change, list } = useListPage<Model>(
+    '/v2/models',
+    '/models',
+    MODEL_LIST,
+  )
   const [dialog, setDialog] = useState<Dialog | null>(null)
   const [notice, setNotice] = useState<string | null>(null)
 
@@ -63,18 +63,7 @@ export function ModelsPage() {
       )}
       {notice !== null && <Notice onDismiss={() => setNotice(null)}>{notice}</Notice>}
       <div class="toolbar">
-        <label class="search">
-          <span class="sr-only">Search models</span>
-          <input
-            type="search"
-            placeholder="Search models"
-            value={searchText}
-            onInput={(e) => {
-              setSearchText(e.currentTarget.value)
-              setPage((p) => ({ ...p, page: 1 }))
-            }}
-          />
-        </label>
+        <SearchBox label="Search models" value={searchText} onInput={setSearchText} />
       </div>
       <ErrorMessage>{list.error}</ErrorMessage>
       <ModelsTable
@@ -83,13 +72,7 @@ export function ModelsPage() {
         onEdit={(model) => setDialog({ kind: 'edit', model })}
         onDelete={(model) => setDialog({ kind: 'delete', model })}
       />
-      {list.data !== null && (
-        <PaginationBar
-          pagination={list.data.pagination}
-          onPage={(n) => setPage((p) => ({ ...p, page: n }))}
-          onPerPage={(perPage) => setPage({ page: 1, perPage })}
-        />
-      )}
+      <ListPagination list={list} change={change} />
       {dialog?.kind === 'add' && (
         <ModelFormDialog
           onClose={() => setDialog(null)}

@@ -5,8 +5,9 @@ import type { UpdateUserBody, User } from '../../api-types.js'
 import { ErrorMessage } from '../../components/alerts.js'
 import { FormActions } from '../../components/form-actions.js'
 import { Modal } from '../../components/modal.js'
-import { PasswordField } from '../../components/password-field.js'
+import { EMPTY_NEW_PASSWORD, NewPasswordFields } from '../../components/new-password-fields.js'
 import { validateNewPassword } from '../../lib/password-rules.js'
+import { checkedBy, useFormSubmit } from '../../lib/use-form-submit.js'
 
 interface ResetPasswordDialogProps {
   user: User
@@ -16,55 +17,27 @@ interface ResetPasswordDialogProps {
 
 export function ResetPasswordDialog({ user, onClose, onSaved }: ResetPasswordDialogProps) {
   const { api } = useSession()
-  const [password, setPassword] = useState('')
-  const [confirm, setConfirm] = useState('')
-  const [mustChange, setMustChange] = useState(true)
-  const [error, setError] = useState('')
-  const [busy, setBusy] = useState(false)
+  const [next, setNext] = useState(EMPTY_NEW_PASSWORD)
+  const { errors, busy, submit } = useFormSubmit('', errorMessage)
 
-  async function submit(event: Event) {
-    event.preventDefault()
-    const problem = validateNewPassword(password, confirm)
-    if (problem !== null) {
-      setError(problem)
-      return
+  async function send() {
+    const body: UpdateUserBody = {
+      password: next.password,
+      require_password_change: next.mustChange,
     }
-    setBusy(true)
-    setError('')
-    try {
-      const body: UpdateUserBody = { password, require_password_change: mustChange }
-      onSaved(await api.put<User>(`/v2/users/${user.id}`, body))
-    } catch (err) {
-      setError(errorMessage(err))
-    } finally {
-      setBusy(false)
-    }
+    onSaved(await api.put<User>(`/v2/users/${user.id}`, body))
   }
 
   return (
     <Modal title={`Reset password of “${user.username}”`} onClose={onClose}>
-      <form onSubmit={submit} noValidate>
-        <ErrorMessage>{error}</ErrorMessage>
-        <PasswordField
-          label="New password"
-          autoComplete="new-password"
-          value={password}
-          onInput={setPassword}
-        />
-        <PasswordField
-          label="Confirm new password"
-          autoComplete="new-password"
-          value={confirm}
-          onInput={setConfirm}
-        />
-        <label class="check">
-          <input
-            type="checkbox"
-            checked={mustChange}
-            onChange={(e) => setMustChange(e.currentTarget.checked)}
-          />
-          Require a new password at next login
-        </label>
+      <form
+        onSubmit={(e) =>
+          submit(e, checkedBy(validateNewPassword(next.password, next.confirm)), send)
+        }
+        noValidate
+      >
+        <ErrorMessage>{errors}</ErrorMessage>
+        <NewPasswordFields wording="new" value={next} onChange={setNext} askMustChange />
         <FormActions onCancel={onClose} busy={busy} />
       </form>
     </Modal>

@@ -5,8 +5,9 @@ import type { CreateUserBody, UpdateUserBody, User } from '../../api-types.js'
 import { ErrorMessage } from '../../components/alerts.js'
 import { FormActions } from '../../components/form-actions.js'
 import { Modal } from '../../components/modal.js'
-import { PasswordField } from '../../components/password-field.js'
+import { EMPTY_NEW_PASSWORD, NewPasswordFields } from '../../components/new-password-fields.js'
 import { validateNewPassword } from '../../lib/password-rules.js'
+import { checkedBy, useFormSubmit } from '../../lib/use-form-submit.js'
 import { validateUsername } from '../../lib/user-rules.js'
 
 interface UserFormDialogProps {
@@ -21,54 +22,38 @@ export function UserFormDialog({ user, onClose, onSaved }: UserFormDialogProps) 
   const { api } = useSession()
   const [username, setUsername] = useState('')
   const [fullName, setFullName] = useState(user?.full_name ?? '')
-  const [password, setPassword] = useState('')
-  const [confirm, setConfirm] = useState('')
+  const [first, setFirst] = useState(EMPTY_NEW_PASSWORD)
   const [isAdmin, setIsAdmin] = useState(user?.is_admin ?? false)
   const [isActive, setIsActive] = useState(user?.is_active ?? true)
-  const [mustChange, setMustChange] = useState(true)
-  const [error, setError] = useState('')
-  const [busy, setBusy] = useState(false)
+  const { errors, busy, submit } = useFormSubmit('', errorMessage)
 
-  async function submit(event: Event) {
-    event.preventDefault()
-    const problem = user
-      ? null
-      : (validateUsername(username) ?? validateNewPassword(password, confirm))
-    if (problem !== null) {
-      setError(problem)
-      return
-    }
-    setBusy(true)
-    setError('')
-    try {
-      if (user) {
-        const body: UpdateUserBody = {
-          full_name: fullName.trim(),
-          is_admin: isAdmin,
-          is_active: isActive,
-        }
-        onSaved(await api.put<User>(`/v2/users/${user.id}`, body))
-      } else {
-        const body: CreateUserBody = {
-          username: username.trim(),
-          password,
-          full_name: fullName.trim(),
-          is_admin: isAdmin,
-          require_password_change: mustChange,
-        }
-        onSaved(await api.post<User>('/v2/users', body))
+  const problem = user
+    ? null
+    : (validateUsername(username) ?? validateNewPassword(first.password, first.confirm))
+  async function send() {
+    if (user) {
+      const body: UpdateUserBody = {
+        full_name: fullName.trim(),
+        is_admin: isAdmin,
+        is_active: isActive,
       }
-    } catch (err) {
-      setError(errorMessage(err))
-    } finally {
-      setBusy(false)
+      onSaved(await api.put<User>(`/v2/users/${user.id}`, body))
+    } else {
+      const body: CreateUserBody = {
+        username: username.trim(),
+        password: first.password,
+        full_name: fullName.trim(),
+        is_admin: isAdmin,
+        require_password_change: first.mustChange,
+      }
+      onSaved(await api.post<User>('/v2/users', body))
     }
   }
 
   return (
     <Modal title={user ? `Edit user “${user.username}”` : 'Add user'} onClose={onClose}>
-      <form onSubmit={submit} noValidate>
-        <ErrorMessage>{error}</ErrorMessage>
+      <form onSubmit={(e) => submit(e, checkedBy(problem), send)} noValidate>
+        <ErrorMessage>{errors}</ErrorMessage>
         {!user && (
           <label class="field">
             <span>Username</span>
@@ -84,28 +69,7 @@ export function UserFormDialog({ user, onClose, onSaved }: UserFormDialogProps) 
           <input value={fullName} onInput={(e) => setFullName(e.currentTarget.value)} />
         </label>
         {!user && (
-          <>
-            <PasswordField
-              label="Password"
-              autoComplete="new-password"
-              value={password}
-              onInput={setPassword}
-            />
-            <PasswordField
-              label="Confirm password"
-              autoComplete="new-password"
-              value={confirm}
-              onInput={setConfirm}
-            />
-            <label class="check">
-              <input
-                type="checkbox"
-                checked={mustChange}
-                onChange={(e) => setMustChange(e.currentTarget.checked)}
-              />
-              Require a new password at first login
-            </label>
-          </>
+          <NewPasswordFields wording="first" value={first} onChange={setFirst} askMustChange />
         )}
         <label class="check">
           <input

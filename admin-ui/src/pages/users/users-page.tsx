@@ -3,13 +3,21 @@ import { useSession } from '../../api/api-context.js'
 import type { UpdateUserBody, User } from '../../api-types.js'
 import { ErrorMessage, Notice } from '../../components/alerts.js'
 import { ConfirmDialog } from '../../components/confirm-dialog.js'
-import { PaginationBar } from '../../components/pagination.js'
-import { useDebounced, usePageQuery } from '../../lib/use-page-query.js'
+import { ListPagination } from '../../components/pagination.js'
+import { SearchBox } from '../../components/search-box.js'
+import type { ListSpec } from '../../lib/list-query.js'
+import { useListPage } from '../../lib/use-list-page.js'
 import { ResetPasswordDialog } from './reset-password-dialog.js'
 import { UserFormDialog } from './user-form-dialog.js'
 import { type UserAction, UsersTable } from './users-table.js'
 
 type Dialog = { kind: 'add' } | { kind: UserAction; user: User }
+
+const USER_LIST: ListSpec = {
+  sortFields: ['username', 'created_at'],
+  defaultSort: '-created_at',
+  allowAllUsers: false,
+}
 
 interface UsersPageProps {
   /** Called after the admin changed their own account, so the session's user is read again. */
@@ -18,16 +26,11 @@ interface UsersPageProps {
 
 export function UsersPage({ onSelfChanged }: UsersPageProps) {
   const { api, user: me } = useSession()
-  const [query, setQuery] = useState({ page: 1, perPage: 20, sortBy: '-created_at' })
-  const [searchText, setSearchText] = useState('')
-  const search = useDebounced(searchText.trim(), 250)
-  const params = new URLSearchParams({
-    page: String(query.page),
-    perPage: String(query.perPage),
-    sort_by: query.sortBy,
-    search,
-  })
-  const list = usePageQuery<User>(`/v2/users?${params.toString()}`)
+  const { query, searchText, setSearchText, change, list } = useListPage<User>(
+    '/v2/users',
+    '/users',
+    USER_LIST,
+  )
   const [dialog, setDialog] = useState<Dialog | null>(null)
   const [notice, setNotice] = useState<string | null>(null)
 
@@ -55,34 +58,17 @@ export function UsersPage({ onSelfChanged }: UsersPageProps) {
       </div>
       {notice !== null && <Notice onDismiss={() => setNotice(null)}>{notice}</Notice>}
       <div class="toolbar">
-        <label class="search">
-          <span class="sr-only">Search users</span>
-          <input
-            type="search"
-            placeholder="Search users"
-            value={searchText}
-            onInput={(e) => {
-              setSearchText(e.currentTarget.value)
-              setQuery((q) => ({ ...q, page: 1 }))
-            }}
-          />
-        </label>
+        <SearchBox label="Search users" value={searchText} onInput={setSearchText} />
       </div>
       <ErrorMessage>{list.error}</ErrorMessage>
       <UsersTable
         users={list.data?.items ?? []}
         currentUserId={me.id}
         sortBy={query.sortBy}
-        onSort={(sortBy) => setQuery((q) => ({ ...q, sortBy, page: 1 }))}
+        onSort={(sortBy) => change({ sortBy })}
         onAction={(kind, user) => setDialog({ kind, user })}
       />
-      {list.data !== null && (
-        <PaginationBar
-          pagination={list.data.pagination}
-          onPage={(page) => setQuery((q) => ({ ...q, page }))}
-          onPerPage={(perPage) => setQuery((q) => ({ ...q, perPage, page: 1 }))}
-        />
-      )}
+      <ListPagination list={list} change={change} />
       {dialog?.kind === 'add' && (
         <UserFormDialog
           onClose={() => setDialog(null)}
