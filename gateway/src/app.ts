@@ -11,6 +11,7 @@ import { registerAuthRoutes } from './routes/auth.js'
 import { registerHealthRoutes } from './routes/health.js'
 import { registerMetricsRoute } from './routes/metrics.js'
 import { registerModelList } from './routes/models.js'
+import { registerOpenApiRoute } from './routes/openapi.js'
 import { registerUi } from './routes/ui.js'
 import { registerApiKeyRoutes } from './routes/v2/api-keys.js'
 import { registerAuditEventRoutes } from './routes/v2/audit-events.js'
@@ -28,6 +29,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
 
   registerHealthRoutes(app, deps)
   registerMetricsRoute(app, deps)
+  registerOpenApiRoute(app)
 
   const maxSize = deps.config.maxBodyBytes
   const limit = bodyLimit({

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import { useSession } from '../api/api-context.js'
 import { navigate, type RoutePath, replaceRoute, useRoute } from '../lib/router.js'
+import { ApiDocsPage } from '../pages/api-docs/api-docs-page.js'
 import { ApiKeysPage } from '../pages/api-keys/api-keys-page.js'
 import { ChangePasswordForm } from '../pages/change-password-form.js'
 import { ModelsPage } from '../pages/models/models-page.js'
@@ -67,12 +68,15 @@ export function Layout({ onLogOut, onUserChanged }: LayoutProps) {
         {user.is_admin && <NavLink to="/users" label="Users" current={page} />}
         <p class="nav-section">Resources</p>
         <NavLink to="/models" label="Models" current={page} />
+        <p class="nav-section">Help</p>
+        <NavLink to="/api-docs" label="API reference" current={page} />
       </nav>
       <main class="content">
         {notice !== null && <Notice onDismiss={() => setNotice(null)}>{notice}</Notice>}
         {page === '/api-keys' && <ApiKeysPage />}
         {page === '/models' && <ModelsPage />}
         {page === '/users' && <UsersPage onSelfChanged={onUserChanged} />}
+        {page === '/api-docs' && <ApiDocsPage />}
       </main>
       {changingPassword && (
         <Modal title="Change password" onClose={() => setChangingPassword(false)}>

@@ -98,7 +98,7 @@ const sortByField = z
     descending: v.startsWith('-'),
   }))
 
-const listQuery = z.object({
+export const listKeysQuery = z.object({
   page: positiveInt(1_000_000).default(1),
   perPage: positiveInt(MAX_PER_PAGE).default(100),
   sort_by: sortByField.default({ sortBy: 'created_at', descending: true }),
@@ -111,7 +111,7 @@ const listQuery = z.object({
 
 /** Unknown query parameters are ignored, as GPUStack's list endpoints do. */
 export function checkListQuery(query: Record<string, string>): InputCheck<KeyListParams> {
-  const checked = checkInput(listQuery, query)
+  const checked = checkInput(listKeysQuery, query)
   if (!checked.ok) {
     return checked
   }

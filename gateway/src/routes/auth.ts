@@ -78,7 +78,7 @@ export function registerAuthRoutes(app: Hono<AppEnv>, deps: Deps): void {
   // Same authentication as /v2: the session cookie (same-origin writes only) or a management key.
   app.post(
     '/auth/update-password',
-    authenticate({ keys: deps.keys, sessions: deps.sessions, metrics: deps.metrics }),
+    authenticate(deps.auth),
     requireScope('management'),
     async (c) => {
       const principal = c.get('principal')

@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs'
-import { dirname, extname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { extname, join } from 'node:path'
 import { serveStatic } from '@hono/node-server/serve-static'
 import type { Hono, MiddlewareHandler } from 'hono'
 import { secureHeaders } from 'hono/secure-headers'
 import type { AppEnv } from '../http/app-env.js'
+import { findPackageRoot } from '../package-root.js'
 
 /** Paths the UI never answers, so an unknown API path stays a JSON 404 in the OpenAI envelope. */
-const API_PREFIXES = ['/v1', '/v2', '/auth', '/metrics', '/healthz', '/readyz']
+const API_PREFIXES = ['/v1', '/v2', '/auth', '/metrics', '/healthz', '/readyz', '/openapi.json']
 
 const IMMUTABLE = 'public, max-age=31536000, immutable'
 
@@ -35,23 +35,8 @@ const uiSecurityHeaders = secureHeaders({
 })
 
 export interface UiOptions {
-  /** The built UI; defaults to admin-ui/dist at the package root (found like schema.sql). */
+  /** The built UI; defaults to admin-ui/dist at the package root. */
   distDir?: string
-}
-
-/** admin-ui/dist beside schema.sql at the package root, whether this runs from gateway/src or from dist/. */
-function findUiDist(): string | null {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  for (;;) {
-    if (existsSync(join(dir, 'schema.sql'))) {
-      return join(dir, 'admin-ui', 'dist')
-    }
-    const parent = dirname(dir)
-    if (parent === dir) {
-      return null
-    }
-    dir = parent
-  }
 }
 
 function isApiPath(path: string): boolean {
@@ -64,7 +49,7 @@ function isApiPath(path: string): boolean {
  * last, after every API route.
  */
 export function registerUi(app: Hono<AppEnv>, options: UiOptions = {}): void {
-  const root = options.distDir ?? findUiDist() ?? join(process.cwd(), 'admin-ui', 'dist')
+  const root = options.distDir ?? join(findPackageRoot() ?? process.cwd(), 'admin-ui', 'dist')
   const index = join(root, 'index.html')
   const files = serveStatic<AppEnv>({ root })
   const indexPage = serveStatic<AppEnv>({ path: index })

@@ -50,7 +50,7 @@ export type UpdateUserBody = z.infer<typeof UpdateUserBody>
 
 const SORT = z.enum([...USER_SORT_COLUMNS, ...USER_SORT_COLUMNS.map((c) => `-${c}` as const)])
 
-const ListQuery = z.object({
+export const ListUsersQuery = z.object({
   page: z.coerce.number().int().min(1).default(1),
   perPage: z.coerce.number().int().min(1).max(1000).default(100),
   search: z.string().max(256).default(''),
@@ -58,7 +58,7 @@ const ListQuery = z.object({
 })
 
 export function parseUserListQuery(query: Record<string, string>): UserListQuery {
-  const q = parseInput(ListQuery, query)
+  const q = parseInput(ListUsersQuery, query)
   const descending = q.sort_by.startsWith('-')
   return {
     page: q.page,

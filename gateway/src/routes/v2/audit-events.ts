@@ -47,7 +47,7 @@ const instant = (endOfDay: boolean) =>
 
 const text = z.string().trim().min(1).max(256)
 
-const auditQuery = z.object({
+export const auditQuery = z.object({
   page: positiveInt(1_000_000).default(1),
   perPage: positiveInt(1000).default(100),
   action: text.optional(),

@@ -31,7 +31,7 @@ const positiveInt = z
   .transform(Number)
   .pipe(z.number().int().min(1).max(Number.MAX_SAFE_INTEGER))
 
-const usageQuery = z.object({
+export const usageQuery = z.object({
   group_by: z
     .string()
     .default('api_key')

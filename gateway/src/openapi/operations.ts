@@ -1,0 +1,324 @@
+import type { z } from 'zod'
+import { createKeyBody, listKeysQuery, updateKeyBody } from '../keys/key-input.js'
+import { CreateModelBody, ListModelsQuery, UpdateModelBody } from '../models/model-input.js'
+import { auditQuery } from '../routes/v2/audit-events.js'
+import { usageQuery } from '../routes/v2/usage.js'
+import {
+  CreateUserBody,
+  ListUsersQuery,
+  LoginBody,
+  UpdatePasswordBody,
+  UpdateUserBody,
+} from '../users/user-input.js'
+import {
+  AdminModelJsonSchema,
+  ApiKeyJson,
+  AuditEventJson,
+  CreatedApiKeyJson,
+  ModelListJson,
+  ModelObjectJson,
+  pageOf,
+  UsageReportJson,
+  UserJsonSchema,
+  UserModelJsonSchema,
+} from './response-schemas.js'
+
+/** Who may call an operation: the document's security requirement and the text shown with it. */
+export type Access = 'public' | 'inference' | 'management' | 'admin' | 'session'
+
+export interface Operation {
+  readonly method: 'get' | 'post' | 'put' | 'delete'
+  /** OpenAPI path, `{param}` style. */
+  readonly path: string
+  readonly tag:
+    | 'Inference'
+    | 'API keys'
+    | 'Users'
+    | 'Models'
+    | 'Usage and audit'
+    | 'Session'
+    | 'Service'
+  readonly summary: string
+  readonly access: Access
+  readonly query?: z.ZodObject
+  readonly body?: z.ZodType
+  /** The success status and its JSON body (undefined: no body, e.g. 204). */
+  readonly ok: { readonly status: number; readonly json?: z.ZodType; readonly contentType?: string }
+  /** Error statuses this operation answers besides 401/403 (always listed when not public). */
+  readonly errors?: readonly number[]
+}
+
+const modelJson = UserModelJsonSchema.or(AdminModelJsonSchema)
+
+/** Every route the gateway answers itself, and the proxied inference routes; an integration test compares. */
+export const OPERATIONS: readonly Operation[] = [
+  // Inference (proxied to the engines; request and response bodies are the engine's OpenAI API)
+  ...(['chat/completions', 'completions', 'embeddings', 'rerank'] as const).map(
+    (route): Operation => ({
+      method: 'post',
+      path: `/v1/${route}`,
+      tag: 'Inference',
+      summary: `OpenAI-compatible ${route}, forwarded to one of the model's engine instances (streaming relayed as it arrives)`,
+      access: 'inference',
+      ok: { status: 200, contentType: 'application/json or text/event-stream' },
+      errors: [400, 404, 413, 429, 502, 503, 504],
+    }),
+  ),
+  {
+    method: 'get',
+    path: '/v1/models',
+    tag: 'Inference',
+    summary: 'The models this key may call',
+    access: 'inference',
+    ok: { status: 200, json: ModelListJson },
+  },
+  {
+    method: 'get',
+    path: '/v1/models/{model}',
+    tag: 'Inference',
+    summary: 'One model this key may call',
+    access: 'inference',
+    ok: { status: 200, json: ModelObjectJson },
+    errors: [404],
+  },
+  // Session
+  {
+    method: 'post',
+    path: '/auth/login',
+    tag: 'Session',
+    summary: 'Log in (JSON or an HTML form); sets the keygate_session cookie',
+    access: 'public',
+    body: LoginBody,
+    ok: { status: 200, json: UserJsonSchema },
+    errors: [400, 401, 422, 429],
+  },
+  {
+    method: 'post',
+    path: '/auth/logout',
+    tag: 'Session',
+    summary: 'Forget the session cookie',
+    access: 'public',
+    ok: { status: 204 },
+  },
+  {
+    method: 'post',
+    path: '/auth/update-password',
+    tag: 'Session',
+    summary: "Change the caller's own password; ends every other session",
+    access: 'management',
+    body: UpdatePasswordBody,
+    ok: { status: 200, json: UserJsonSchema },
+    errors: [400, 422, 429],
+  },
+  // API keys
+  {
+    method: 'get',
+    path: '/v2/api-keys',
+    tag: 'API keys',
+    summary: "List keys: the caller's own; an admin's user_id=* lists everyone's",
+    access: 'management',
+    query: listKeysQuery,
+    ok: { status: 200, json: pageOf(ApiKeyJson) },
+    errors: [422],
+  },
+  {
+    method: 'post',
+    path: '/v2/api-keys',
+    tag: 'API keys',
+    summary: 'Create a key for the caller; the value is in this response only',
+    access: 'management',
+    body: createKeyBody,
+    ok: { status: 201, json: CreatedApiKeyJson },
+    errors: [400, 409, 415, 422],
+  },
+  {
+    method: 'get',
+    path: '/v2/api-keys/{id}',
+    tag: 'API keys',
+    summary: 'One key (an admin may read any key)',
+    access: 'management',
+    ok: { status: 200, json: ApiKeyJson },
+    errors: [404],
+  },
+  {
+    method: 'put',
+    path: '/v2/api-keys/{id}',
+    tag: 'API keys',
+    summary:
+      'Change description, permissions, allowlist, expiry or is_active; in force everywhere within 1 s',
+    access: 'management',
+    body: updateKeyBody,
+    ok: { status: 200, json: ApiKeyJson },
+    errors: [400, 404, 415, 422],
+  },
+  {
+    method: 'delete',
+    path: '/v2/api-keys/{id}',
+    tag: 'API keys',
+    summary: 'Delete a key; its usage history stays',
+    access: 'management',
+    ok: { status: 204 },
+    errors: [404],
+  },
+  // Users
+  {
+    method: 'get',
+    path: '/v2/users/me',
+    tag: 'Users',
+    summary: "The caller (a key's owner)",
+    access: 'management',
+    ok: { status: 200, json: UserJsonSchema },
+  },
+  {
+    method: 'get',
+    path: '/v2/users',
+    tag: 'Users',
+    summary: 'List users',
+    access: 'admin',
+    query: ListUsersQuery,
+    ok: { status: 200, json: pageOf(UserJsonSchema) },
+    errors: [422],
+  },
+  {
+    method: 'post',
+    path: '/v2/users',
+    tag: 'Users',
+    summary: 'Create a user',
+    access: 'admin',
+    body: CreateUserBody,
+    ok: { status: 201, json: UserJsonSchema },
+    errors: [400, 409, 415, 422],
+  },
+  {
+    method: 'get',
+    path: '/v2/users/{id}',
+    tag: 'Users',
+    summary: 'One user',
+    access: 'admin',
+    ok: { status: 200, json: UserJsonSchema },
+    errors: [404],
+  },
+  {
+    method: 'put',
+    path: '/v2/users/{id}',
+    tag: 'Users',
+    summary: 'Edit, deactivate, make admin, reset password',
+    access: 'admin',
+    body: UpdateUserBody,
+    ok: { status: 200, json: UserJsonSchema },
+    errors: [400, 404, 409, 415, 422],
+  },
+  {
+    method: 'delete',
+    path: '/v2/users/{id}',
+    tag: 'Users',
+    summary: 'Delete a user and their keys (their usage history stays)',
+    access: 'admin',
+    ok: { status: 204 },
+    errors: [404, 422],
+  },
+  // Models
+  {
+    method: 'get',
+    path: '/v2/models',
+    tag: 'Models',
+    summary: 'The models the caller may use, with health (admins also see instances)',
+    access: 'management',
+    query: ListModelsQuery,
+    ok: { status: 200, json: pageOf(modelJson) },
+    errors: [422],
+  },
+  {
+    method: 'post',
+    path: '/v2/models',
+    tag: 'Models',
+    summary: 'Register a model and its engine instances',
+    access: 'admin',
+    body: CreateModelBody,
+    ok: { status: 201, json: AdminModelJsonSchema },
+    errors: [400, 409, 415, 422],
+  },
+  {
+    method: 'get',
+    path: '/v2/models/{id}',
+    tag: 'Models',
+    summary: 'One model the caller may use',
+    access: 'management',
+    ok: { status: 200, json: modelJson },
+    errors: [404],
+  },
+  {
+    method: 'put',
+    path: '/v2/models/{id}',
+    tag: 'Models',
+    summary: 'Change a model; instances and allowed_user_ids, when sent, replace the lists',
+    access: 'admin',
+    body: UpdateModelBody,
+    ok: { status: 200, json: AdminModelJsonSchema },
+    errors: [400, 404, 409, 415, 422],
+  },
+  {
+    method: 'delete',
+    path: '/v2/models/{id}',
+    tag: 'Models',
+    summary: 'Delete a model',
+    access: 'admin',
+    ok: { status: 204 },
+    errors: [404, 409],
+  },
+  // Usage and audit
+  {
+    method: 'get',
+    path: '/v2/usage',
+    tag: 'Usage and audit',
+    summary: 'Requests, tokens and errors per key, model and UTC day',
+    access: 'management',
+    query: usageQuery,
+    ok: { status: 200, json: UsageReportJson },
+    errors: [422],
+  },
+  {
+    method: 'get',
+    path: '/v2/audit-events',
+    tag: 'Usage and audit',
+    summary: 'Who changed which key, user or model, and when (never a secret)',
+    access: 'admin',
+    query: auditQuery,
+    ok: { status: 200, json: pageOf(AuditEventJson) },
+    errors: [422],
+  },
+  // Service
+  {
+    method: 'get',
+    path: '/healthz',
+    tag: 'Service',
+    summary: 'The process is up',
+    access: 'public',
+    ok: { status: 200 },
+  },
+  {
+    method: 'get',
+    path: '/readyz',
+    tag: 'Service',
+    summary: 'The database answers and the key cache is loaded (503 otherwise, and while draining)',
+    access: 'public',
+    ok: { status: 200 },
+    errors: [503],
+  },
+  {
+    method: 'get',
+    path: '/metrics',
+    tag: 'Service',
+    summary: 'Prometheus metrics (behind KEYGATE_METRICS_TOKEN when set)',
+    access: 'public',
+    ok: { status: 200, contentType: 'text/plain' },
+  },
+  {
+    method: 'get',
+    path: '/openapi.json',
+    tag: 'Service',
+    summary: 'This document',
+    access: 'public',
+    ok: { status: 200, contentType: 'application/json' },
+  },
+]

@@ -1,0 +1,174 @@
+import { z } from 'zod'
+import type { ErrorBody } from '../http/error-body.js'
+import type { ApiKey, CreatedApiKey } from '../keys/api-key-view.js'
+import type { AdminModelJson, UserModelJson } from '../models/model-view.js'
+import type { AuditEvent } from '../routes/v2/audit-events.js'
+import type { UsageReport } from '../routes/v2/usage.js'
+import type { UserJson } from '../users/user-view.js'
+
+/**
+ * The JSON the API answers with, as zod schemas for the OpenAPI document. Each is checked at compile time to be
+ * exactly the TypeScript type the route builds (the `Same` assertions below), so a field added to a view without
+ * being described here fails `npm run typecheck`.
+ */
+
+const isoTime = z.iso.datetime()
+const health = z.enum(['healthy', 'unhealthy', 'unknown'])
+const backend = z.enum(['vllm', 'llama.cpp', 'openai'])
+
+export const ErrorEnvelope = z
+  .object({
+    error: z.object({
+      message: z.string(),
+      type: z.string(),
+      param: z.string().nullable(),
+      code: z.string().nullable(),
+    }),
+  })
+  .meta({ id: 'Error' })
+
+export const ApiKeyJson = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    description: z.string(),
+    masked_value: z
+      .string()
+      .meta({ description: 'kg_<8 of the access key>…<last 4>, or …<last 4>' }),
+    is_custom: z.boolean(),
+    scope: z.array(z.enum(['management', 'inference'])),
+    allowed_model_names: z
+      .array(z.string())
+      .meta({ description: 'Empty: every model the owner may use' }),
+    expires_at: isoTime.nullable().meta({ description: 'Null: never expires' }),
+    is_active: z.boolean(),
+    last_used_at: isoTime.nullable(),
+    user_id: z.number().int(),
+    user_name: z.string(),
+    created_at: isoTime,
+    updated_at: isoTime,
+  })
+  .meta({ id: 'ApiKey' })
+
+export const CreatedApiKeyJson = ApiKeyJson.extend({
+  value: z.string().meta({ description: 'The full key: shown in this response only, never again' }),
+}).meta({ id: 'CreatedApiKey' })
+
+export const UserJsonSchema = z
+  .object({
+    id: z.number().int(),
+    username: z.string(),
+    full_name: z.string(),
+    is_admin: z.boolean(),
+    is_active: z.boolean(),
+    require_password_change: z.boolean(),
+    created_at: isoTime,
+    updated_at: isoTime,
+  })
+  .meta({ id: 'User' })
+
+export const UserModelJsonSchema = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    description: z.string(),
+    backend,
+    health,
+    created_at: isoTime,
+    updated_at: isoTime,
+  })
+  .meta({ id: 'Model' })
+
+export const AdminModelJsonSchema = UserModelJsonSchema.extend({
+  upstream_model_name: z.string().nullable(),
+  access_policy: z.enum(['authed', 'allowed_users']),
+  allowed_user_ids: z.array(z.number().int()),
+  managed_by: z.enum(['api', 'file']),
+  instances: z.array(
+    z.object({
+      id: z.number().int(),
+      url: z.string(),
+      weight: z.number().int(),
+      worker: z.string(),
+      has_api_key: z.boolean(),
+      health,
+    }),
+  ),
+}).meta({
+  id: 'AdminModel',
+  description: 'What an administrator sees of a model (never an api_key)',
+})
+
+export const UsageReportJson = z
+  .object({
+    items: z.array(
+      z.object({
+        api_key_id: z.number().int().optional(),
+        api_key_name: z.string().optional(),
+        user_id: z.number().int().optional(),
+        model: z.string().optional(),
+        day: z.string().optional(),
+        requests: z.number().int(),
+        prompt_tokens: z.number().int(),
+        completion_tokens: z.number().int(),
+        errors: z.number().int(),
+      }),
+    ),
+    from: z.iso.date(),
+    to: z.iso.date(),
+  })
+  .meta({ id: 'UsageReport' })
+
+export const AuditEventJson = z
+  .object({
+    id: z.number().int(),
+    at: isoTime,
+    actor_user_id: z.number().int().nullable(),
+    actor_username: z.string().nullable(),
+    actor_key_id: z.number().int().nullable(),
+    action: z.string(),
+    target_type: z.string(),
+    target_id: z.string().nullable(),
+    details: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'AuditEvent' })
+
+/** OpenAI's model object, as GET /v1/models lists it. */
+export const ModelObjectJson = z
+  .object({
+    id: z.string(),
+    object: z.literal('model'),
+    created: z.number().int(),
+    owned_by: z.string(),
+  })
+  .meta({ id: 'ModelObject' })
+
+export const ModelListJson = z.object({ object: z.literal('list'), data: z.array(ModelObjectJson) })
+
+/** The list envelope of every /v2 collection. */
+export function pageOf(item: z.ZodType) {
+  return z.object({
+    items: z.array(item),
+    pagination: z.object({
+      page: z.number().int(),
+      perPage: z.number().int(),
+      total: z.number().int(),
+      totalPage: z.number().int(),
+    }),
+  })
+}
+
+/** True only when A and B are the same type (not merely assignable). */
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false
+
+// Compile-time: each schema describes exactly what its route returns.
+export const SCHEMAS_MATCH_VIEWS: [
+  Same<z.output<typeof ApiKeyJson>, ApiKey>,
+  Same<z.output<typeof CreatedApiKeyJson>, CreatedApiKey>,
+  Same<z.output<typeof UserJsonSchema>, UserJson>,
+  Same<z.output<typeof UserModelJsonSchema>, UserModelJson>,
+  Same<z.output<typeof AdminModelJsonSchema>, AdminModelJson>,
+  Same<z.output<typeof UsageReportJson>, UsageReport>,
+  Same<z.output<typeof AuditEventJson>, AuditEvent>,
+  Same<z.output<typeof ErrorEnvelope>, ErrorBody>,
+] = [true, true, true, true, true, true, true, true]
