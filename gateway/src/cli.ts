@@ -10,7 +10,7 @@ const USAGE = `Usage: keygate [command]
 
 Commands:
   serve                          start the gateway (default)
-  migrate                        apply schema.sql to the database and exit
+  migrate                        run the pending database migrations and exit
   reset-admin-password [--password P]
                                  set a new password for user admin (generated and printed if omitted)
   keys create --user NAME --name NAME [--scope inference,management] [--models a,b]
