@@ -130,6 +130,28 @@ describe.each(dbTargets())('migrations on %s', (target) => {
     })
   })
 
+  describe('a migration that fails', () => {
+    it('is rolled back with the rest of its run and not recorded', async () => {
+      const { database } = await fresh()
+      const failing: Migration = {
+        up: async (db) => {
+          await sql`create table test_half (id integer)`.execute(db)
+          await sql`select 1 / 0`.execute(db)
+        },
+      }
+      await expect(
+        migrate(database, { ...MIGRATIONS, '9999_test_fails': failing }),
+      ).rejects.toThrow(/^migration 9999_test_fails failed: division by zero$/)
+      const left = await sql<{ t: string | null; u: string | null }>`
+        select to_regclass('test_half')::text as t, to_regclass('users')::text as u`.execute(
+        database.db,
+      )
+      expect(left.rows[0]).toEqual({ t: null, u: null })
+      expect(await recorded(database.db)).toEqual([])
+      await expect(migrate(database)).resolves.toEqual({ applied: ['0001_initial'], newer: [] })
+    })
+  })
+
   describe('replicas starting together', () => {
     it('two migrators at once on a fresh database both succeed, and each migration runs once', async () => {
       const { testDb, database: first } = await fresh()
