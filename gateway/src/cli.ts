@@ -32,7 +32,7 @@ async function main(argv: string[]): Promise<number> {
     return 1
   }
   const config = parsed.config
-  const logger = createLogger(config.logLevel)
+  const logger = createLogger(config.logLevel, process.stdout.isTTY ? { pretty: 1 } : undefined)
   switch (command) {
     case 'serve':
       await runGateway(config, logger)
