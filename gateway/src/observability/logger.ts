@@ -61,7 +61,7 @@ export function createLogger(
   }
   const target = resolvePrettyPrinter()
   if (target === undefined) {
-    const logger = pino(options)
+    const logger = pino(options, pino.destination(destination.pretty))
     logger.info('pino-pretty is not installed: logging JSON lines')
     return logger
   }
