@@ -31,7 +31,7 @@ RUN groupadd --system --gid 10001 keygate \
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/admin-ui/dist ./admin-ui/dist
-# package.json carries "type": "module" for dist/; schema.sql is applied by the gateway at every start.
+# package.json carries "type": "module" for dist/; schema.sql marks the package root (the migrations are in dist/).
 COPY package.json schema.sql ./
 COPY bin ./bin
 USER 10001:10001

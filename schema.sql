@@ -1,5 +1,8 @@
--- Keygate schema. Applied at every start-up and by `keygate migrate`; every statement is idempotent.
--- gateway/src/db/tables.ts mirrors this file; an integration test compares the two.
+-- Keygate schema: the whole of it in one place, for reading. Databases are built by the migrations in
+-- gateway/src/db/migrations/ (`keygate migrate`, or the gateway at start), never from this file; a migration that
+-- changes the schema changes this file too (new columns at the end of their table, where ALTER TABLE puts them).
+-- Integration tests build one database from this file and one from the migrations and compare them, and compare
+-- gateway/src/db/tables.ts with the result. How to add a migration: docs/migrations.md.
 
 CREATE TABLE IF NOT EXISTS users (
   id bigserial PRIMARY KEY,

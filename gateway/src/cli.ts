@@ -10,7 +10,7 @@ const USAGE = `Usage: keygate [command]
 
 Commands:
   serve                          start the gateway (default)
-  migrate                        apply schema.sql to the database and exit
+  migrate                        run the pending database migrations and exit
   reset-admin-password [--password P]
                                  set a new password for user admin (generated and printed if omitted)
   keys create --user NAME --name NAME [--scope inference,management] [--models a,b]
@@ -32,7 +32,7 @@ async function main(argv: string[]): Promise<number> {
     return 1
   }
   const config = parsed.config
-  const logger = createLogger(config.logLevel)
+  const logger = createLogger(config.logLevel, process.stdout.isTTY ? { pretty: 1 } : undefined)
   switch (command) {
     case 'serve':
       await runGateway(config, logger)

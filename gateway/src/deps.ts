@@ -6,7 +6,7 @@ import { ChangeFeed } from './changes/change-feed.js'
 import { type Clock, systemClock } from './clock.js'
 import type { Config } from './config.js'
 import { type Database, openDatabase } from './db/database.js'
-import { migrate } from './db/migrate.js'
+import { type MigrationOutcome, migrate } from './db/migrate.js'
 import { createKeyService, type KeyService } from './keys/key-service.js'
 import { createModelRegistry, type ModelRegistry } from './models/model-registry.js'
 import { readModelsFile } from './models/models-file.js'
@@ -54,12 +54,12 @@ export function databaseOptionsFor(config: Config) {
     : ({ kind: 'postgres', url: config.databaseUrl } as const)
 }
 
-/** Opens the database, applies the schema, bootstraps the admin and models, and starts following changes. */
+/** Opens the database, runs pending migrations, bootstraps the admin and models, and starts following changes. */
 export async function createDeps(config: Config, options: CreateDepsOptions): Promise<Deps> {
   const { logger } = options
   const clock = options.clock ?? systemClock
   const database = options.database ?? (await openDatabase(databaseOptionsFor(config)))
-  await migrate(database)
+  logMigrations(logger, await migrate(database))
   const db = database.db
   const metrics = createMetrics()
   await bootstrapAdmin({ db, password: config.bootstrapPassword, dataDir: config.dataDir, logger })
@@ -111,6 +111,18 @@ export async function createDeps(config: Config, options: CreateDepsOptions): Pr
     recorder: new RequestRecorder({ metrics, usage }),
     auth: { keys, sessions, metrics },
     isReady: () => changes.refreshAgeSeconds() * 1000 < 3 * config.keyRefreshMs + 5_000,
+  }
+}
+
+function logMigrations(logger: Logger, outcome: MigrationOutcome): void {
+  if (outcome.applied.length > 0) {
+    logger.info({ migrations: outcome.applied }, 'database migrated')
+  }
+  if (outcome.newer.length > 0) {
+    logger.warn(
+      { newerMigrations: outcome.newer },
+      'the database was migrated by a newer Keygate version; running on it as it is',
+    )
   }
 }
 

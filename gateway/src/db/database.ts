@@ -25,7 +25,7 @@ export interface Database {
     onSubscribed?: () => void,
   ): Promise<Unlisten>
   ping(): Promise<void>
-  /** Runs a multi-statement script (simple query protocol), e.g. schema.sql. */
+  /** Runs a multi-statement script (simple query protocol); tests build databases from SQL files with it. */
   execScript(script: string): Promise<void>
   close(): Promise<void>
 }

@@ -24,7 +24,7 @@ export class PGliteDialect implements Dialect {
   }
 
   createAdapter() {
-    return new PostgresAdapter()
+    return new PGliteAdapter()
   }
 
   createDriver(): Driver {
@@ -38,6 +38,19 @@ export class PGliteDialect implements Dialect {
   createQueryCompiler() {
     return new PostgresQueryCompiler()
   }
+}
+
+/**
+ * Postgres in every respect but the migration lock, which is a no-op here. Kysely's Migrator runs on one
+ * connection it holds from lock to unlock (`db.connection()`), and this driver has a single connection, so a second
+ * migrator in the same process already waits in acquireConnection until the first is done. An advisory lock would
+ * add nothing: PGlite is one session, in which advisory locks are re-entrant, and its data directory must never be
+ * open in two processes at once.
+ */
+class PGliteAdapter extends PostgresAdapter {
+  override async acquireMigrationLock(): Promise<void> {}
+
+  override async releaseMigrationLock(): Promise<void> {}
 }
 
 class PGliteDriver implements Driver {

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module'
 import { type DestinationStream, type LevelWithSilent, type Logger, pino } from 'pino'
 
 const SECRET_FIELDS = [
@@ -35,14 +36,55 @@ export const REDACT_PATHS = [
   ...SECRET_FIELDS.map((f) => `err.${f}`),
 ]
 
-export function createLogger(level: LevelWithSilent, destination?: DestinationStream): Logger {
+/** Pretty-printed lines (pino-pretty, in pino's transport worker) to a file descriptor or a file path. */
+export interface PrettyOutput {
+  readonly pretty: number | string
+}
+
+/**
+ * JSON lines to `destination` (tests capture them), or to stdout when it is undefined: what Kubernetes and log
+ * shippers read. `{ pretty: 1 }` prints readable lines instead, for a person at a terminal (cli.ts asks for it when
+ * stdout is a TTY); when pino-pretty cannot be loaded, the lines stay JSON. Redaction happens before either format.
+ */
+export function createLogger(
+  level: LevelWithSilent,
+  destination?: DestinationStream | PrettyOutput,
+): Logger {
+  const options = {
+    level,
+    base: { service: 'keygate' },
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  }
+  if (destination === undefined || !('pretty' in destination)) {
+    return pino(options, destination)
+  }
+  const target = resolvePrettyPrinter()
+  if (target === undefined) {
+    const logger = pino(options, pino.destination(destination.pretty))
+    logger.info('pino-pretty is not installed: logging JSON lines')
+    return logger
+  }
   return pino(
-    {
-      level,
-      base: { service: 'keygate' },
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      timestamp: pino.stdTimeFunctions.isoTime,
-    },
-    destination,
+    options,
+    pino.transport({
+      target,
+      options: {
+        destination: destination.pretty,
+        colorize: destination.pretty === 1,
+        singleLine: true,
+        translateTime: 'SYS:HH:MM:ss.l',
+        ignore: 'pid,hostname,service',
+      },
+    }),
   )
+}
+
+/** pino-pretty's entry file, or undefined when it is not installed (an image built without it). */
+function resolvePrettyPrinter(): string | undefined {
+  try {
+    return createRequire(import.meta.url).resolve('pino-pretty')
+  } catch {
+    return undefined
+  }
 }

@@ -1,0 +1,107 @@
+import { type Kysely, sql } from 'kysely'
+
+/**
+ * The schema of Keygate 0.1.0, statement for statement. Every statement says IF NOT EXISTS because 0.1.0 applied
+ * schema.sql at each start without recording it: on such a database this migration changes nothing and is then
+ * recorded as run, so the database is adopted with its data. Later migrations need no IF NOT EXISTS.
+ */
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await sql`CREATE TABLE IF NOT EXISTS users (
+    id bigserial PRIMARY KEY,
+    username text NOT NULL UNIQUE,
+    full_name text NOT NULL DEFAULT '',
+    password_hash text NOT NULL,
+    is_admin boolean NOT NULL DEFAULT false,
+    is_active boolean NOT NULL DEFAULT true,
+    require_password_change boolean NOT NULL DEFAULT false,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+  )`.execute(db)
+
+  await sql`CREATE TABLE IF NOT EXISTS api_keys (
+    id bigserial PRIMARY KEY,
+    user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    name text NOT NULL,
+    description text NOT NULL DEFAULT '',
+    key_hash text NOT NULL UNIQUE,
+    access_key text,
+    masked_value text NOT NULL,
+    is_custom boolean NOT NULL DEFAULT false,
+    scope text[] NOT NULL DEFAULT '{inference}',
+    allowed_model_names text[] NOT NULL DEFAULT '{}',
+    expires_at timestamptz,
+    is_active boolean NOT NULL DEFAULT true,
+    last_used_at timestamptz,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT api_keys_owner_name_unique UNIQUE (user_id, name)
+  )`.execute(db)
+  await sql`CREATE INDEX IF NOT EXISTS api_keys_user_id_idx ON api_keys (user_id)`.execute(db)
+
+  await sql`CREATE TABLE IF NOT EXISTS models (
+    id bigserial PRIMARY KEY,
+    name text NOT NULL UNIQUE,
+    description text NOT NULL DEFAULT '',
+    backend text NOT NULL DEFAULT 'vllm' CHECK (backend IN ('vllm', 'llama.cpp', 'openai')),
+    upstream_model_name text,
+    access_policy text NOT NULL DEFAULT 'authed' CHECK (access_policy IN ('authed', 'allowed_users')),
+    managed_by text NOT NULL DEFAULT 'api' CHECK (managed_by IN ('api', 'file')),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+  )`.execute(db)
+
+  await sql`CREATE TABLE IF NOT EXISTS model_instances (
+    id bigserial PRIMARY KEY,
+    model_id bigint NOT NULL REFERENCES models (id) ON DELETE CASCADE,
+    url text NOT NULL,
+    weight integer NOT NULL DEFAULT 1 CHECK (weight > 0),
+    worker text NOT NULL DEFAULT '',
+    api_key text,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+  )`.execute(db)
+  await sql`CREATE INDEX IF NOT EXISTS model_instances_model_id_idx ON model_instances (model_id)`.execute(
+    db,
+  )
+
+  await sql`CREATE TABLE IF NOT EXISTS model_user_grants (
+    model_id bigint NOT NULL REFERENCES models (id) ON DELETE CASCADE,
+    user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    PRIMARY KEY (model_id, user_id)
+  )`.execute(db)
+
+  await sql`CREATE TABLE IF NOT EXISTS usage_daily (
+    api_key_id bigint NOT NULL REFERENCES api_keys (id) ON DELETE CASCADE,
+    model text NOT NULL,
+    day date NOT NULL,
+    requests bigint NOT NULL DEFAULT 0,
+    prompt_tokens bigint NOT NULL DEFAULT 0,
+    completion_tokens bigint NOT NULL DEFAULT 0,
+    errors bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (api_key_id, model, day)
+  )`.execute(db)
+
+  await sql`CREATE TABLE IF NOT EXISTS audit_events (
+    id bigserial PRIMARY KEY,
+    at timestamptz NOT NULL DEFAULT now(),
+    actor_user_id bigint,
+    actor_key_id bigint,
+    action text NOT NULL,
+    target_type text NOT NULL,
+    target_id text,
+    details jsonb NOT NULL DEFAULT '{}'
+  )`.execute(db)
+  await sql`CREATE INDEX IF NOT EXISTS audit_events_at_idx ON audit_events (at)`.execute(db)
+
+  await sql`CREATE TABLE IF NOT EXISTS settings (
+    key text PRIMARY KEY,
+    value text NOT NULL
+  )`.execute(db)
+
+  await sql`CREATE TABLE IF NOT EXISTS cache_events (
+    id bigserial PRIMARY KEY,
+    kind text NOT NULL,
+    target text NOT NULL,
+    at timestamptz NOT NULL DEFAULT now()
+  )`.execute(db)
+}

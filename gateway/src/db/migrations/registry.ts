@@ -1,0 +1,4 @@
+// Every migration, one line each, sorted by name. The export name is the migration's name, recorded in the
+// kysely_migration table once it has run: never rename or edit a migration that has been released.
+// How to add one, and what a migration may change during a rolling upgrade: docs/migrations.md.
+export * as '0001_initial' from './0001_initial.js'

@@ -1,0 +1,44 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it, vi } from 'vitest'
+import { runMigrate } from '../../src/cli/migrate.js'
+import { parseConfig } from '../../src/config.js'
+import { createTestDatabase, dbTargets, type TestDatabase } from '../support/test-db.js'
+
+describe.each(dbTargets())('keygate migrate on %s', (target) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'keygate-migrate-'))
+  let testDb: TestDatabase | undefined
+  afterAll(async () => {
+    await testDb?.drop()
+    rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  /** Runs the command in-process and returns what it printed. */
+  async function migrateCommand(env: Record<string, string>): Promise<string[]> {
+    const parsed = parseConfig({ KEYGATE_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env })
+    if (!parsed.ok) {
+      throw new Error(parsed.problems.join('; '))
+    }
+    const out = vi.spyOn(console, 'log').mockImplementation(() => {})
+    try {
+      expect(await runMigrate(parsed.config)).toBe(0)
+      return out.mock.calls.map((args) => args.join(' '))
+    } finally {
+      out.mockRestore()
+    }
+  }
+
+  it('prints each migration it applied, and then that the database is up to date', async () => {
+    const env: Record<string, string> = {}
+    if (target === 'postgres') {
+      testDb = await createTestDatabase('postgres')
+      env.DATABASE_URL = testDb.options.kind === 'postgres' ? testDb.options.url : ''
+    }
+    expect(await migrateCommand(env)).toEqual([
+      'applied 0001_initial',
+      `1 migration(s) applied (${target})`,
+    ])
+    expect(await migrateCommand(env)).toEqual([`the database (${target}) is up to date`])
+  })
+})
