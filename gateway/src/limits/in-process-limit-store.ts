@@ -44,7 +44,7 @@ export class InProcessLimitStore implements LimitStore {
     this.#clock = options.clock
     const windowMs = options.windowMs ?? 60_000
     this.#bucketMs = windowMs / SUB_WINDOWS
-    this.#sweep = setInterval(() => this.#dropIdle(), windowMs)
+    this.#sweep = setInterval(() => this.dropIdle(), windowMs)
     this.#sweep.unref()
   }
 
@@ -190,7 +190,8 @@ export class InProcessLimitStore implements LimitStore {
     }
   }
 
-  #dropIdle(): void {
+  /** Forgets subjects with nothing counted; runs once per window, and tests call it. */
+  dropIdle(): void {
     const now = this.#clock.now()
     const bucket = Math.floor(now / this.#bucketMs)
     for (const [key, c] of this.#counters) {
