@@ -45,6 +45,7 @@ async function freePort(): Promise<number> {
 export interface PrivateRedis {
   readonly port: number
   readonly url: string
+  readonly running: boolean
   kill(): Promise<void>
   pause(): void
   resume(): void
@@ -58,6 +59,9 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   const url = `redis://127.0.0.1:${port}`
 
   async function start(): Promise<void> {
+    if (child !== undefined) {
+      throw new Error('this redis-server is already running')
+    }
     const proc = spawn(
       'redis-server',
       ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
@@ -99,6 +103,9 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   return {
     port,
     url,
+    get running() {
+      return child !== undefined
+    },
     kill,
     pause: () => child?.kill('SIGSTOP'),
     resume: () => child?.kill('SIGCONT'),
