@@ -13,6 +13,7 @@ import type {
 import { RedisLeases, RedisTicket, type TicketSettler } from './redis-leases.js'
 import { RedisScript } from './redis-script.js'
 import { ADMIT_LUA, RENEW_LUA, SETTLE_LUA } from './redis-scripts.js'
+import { SettleBatch } from './redis-settle-batch.js'
 import { bucketExpiresAtMs, SUB_WINDOWS } from './sliding-window.js'
 
 const DAY_MS = 86_400_000
@@ -33,7 +34,8 @@ export interface RedisLimitStoreOptions {
 
 /**
  * Counters in Redis (or Valkey), shared by every replica: one atomic script per admission over all the subject's
- * keys, one per settlement, and one renewal round trip for all live leases every third of their TTL.
+ * keys, which also carries this replica's settlements since its last one (redis-settle-batch.ts); one renewal
+ * round trip for all live leases every third of their TTL.
  */
 export class RedisLimitStore implements LimitStore, TicketSettler {
   readonly #client: Redis
@@ -44,9 +46,9 @@ export class RedisLimitStore implements LimitStore, TicketSettler {
   #leaseSeq = 0
   readonly #periods = new PeriodCache()
   readonly #leases: RedisLeases
-  readonly #report: ReportStoreError
   readonly #admit = new RedisScript(ADMIT_LUA)
   readonly #settle = new RedisScript(SETTLE_LUA)
+  readonly #settles: SettleBatch
 
   constructor(options: RedisLimitStoreOptions) {
     const windowMs = options.windowMs ?? 60_000
@@ -58,8 +60,13 @@ export class RedisLimitStore implements LimitStore, TicketSettler {
     this.#bucketMs = windowMs / SUB_WINDOWS
     this.#leaseTtlMs = options.leaseTtlMs ?? 10_000
     const report = options.reportError
-    this.#report = report
     const renew = new RedisScript(RENEW_LUA)
+    this.#settles = new SettleBatch({
+      client: this.#client,
+      script: this.#settle,
+      bucketMs: this.#bucketMs,
+      reportError: report,
+    })
     this.#leases = new RedisLeases({
       client: this.#client,
       renew,
@@ -97,7 +104,13 @@ export class RedisLimitStore implements LimitStore, TicketSettler {
     }
     const leaseId = needsLease ? `${this.#replica}:${++this.#leaseSeq}` : ''
     args[2] = leaseId
-    const reply = parseReply(await this.#admit.run(this.#client, keys, args), subjects.length)
+    const settles = this.#settles.take()
+    args.push(settles?.count ?? 0)
+    if (settles !== undefined) {
+      args.push(...settles.args)
+    }
+    const allKeys = settles === undefined ? keys : keys.concat(settles.keys)
+    const reply = parseReply(await this.#admit.run(this.#client, allKeys, args), subjects.length)
     const status = reply[0] as number
     const refusedBy = reply[1] as number
     const retryMs = reply[2] as number
@@ -130,36 +143,28 @@ export class RedisLimitStore implements LimitStore, TicketSettler {
 
   /** Called once by a ticket: the reservation moves to what was really used and the leases end. */
   settleTicket(ticket: RedisTicket, delta: number): void {
-    const subjects = ticket.subjects
-    const keys: string[] = []
-    const args: (string | number)[] = [
-      this.#bucketMs,
-      ticket.bucket,
-      delta,
-      ticket.leaseId,
-      subjects.length,
-    ]
-    let work = false
-    for (let i = 0; i < subjects.length; i++) {
-      const p = (subjects[i] as LimitSubject).policy
-      const k = ticket.keys
-      keys.push(k[4 * i + 1] as string, k[4 * i + 3] as string, k[4 * i + 2] as string)
-      const tpm = p.tpm !== null && delta !== 0
-      const budget = p.tokenBudget !== null && delta !== 0
-      const parallel = p.maxParallel !== null
-      args.push(tpm ? 1 : 0, budget ? 1 : 0, parallel ? 1 : 0)
-      work ||= tpm || budget || parallel
-    }
+    const { subjects, keys } = ticket
     if (ticket.leaseId !== '') {
       this.#leases.release(ticket)
     }
-    if (!work) {
-      return
+    for (let i = 0; i < subjects.length; i++) {
+      const p = (subjects[i] as LimitSubject).policy
+      const tpm = p.tpm !== null && delta !== 0
+      const budget = p.tokenBudget !== null && delta !== 0
+      const parallel = p.maxParallel !== null
+      if (tpm || budget || parallel) {
+        const k = 4 * i
+        this.#settles.add(
+          keys[k + 1] as string,
+          keys[k + 3] as string,
+          keys[k + 2] as string,
+          ticket.bucket,
+          delta,
+          ticket.leaseId,
+          [tpm, budget, parallel],
+        )
+      }
     }
-    this.#settle.run(this.#client, keys, args).catch((err: unknown) => {
-      // The lease then expires by itself; the reservation stays counted, erring on the strict side.
-      this.#report('settle', err)
-    })
   }
 
   /** Live leases this replica renews (for tests). */
@@ -169,6 +174,7 @@ export class RedisLimitStore implements LimitStore, TicketSettler {
 
   async close(): Promise<void> {
     this.#leases.stop()
+    await this.#settles.flush()
     if (this.#client.status === 'ready') {
       await this.#client.quit().catch(() => this.#client.disconnect())
     } else {

@@ -58,11 +58,38 @@ local function window_add(key, b, amount)
   redis.call('HSETNX', key, 'g', b)
   redis.call('PEXPIRE', key, window_ttl)
 end
+
+-- Settlement entries: 3 KEYS each from key_base (t, b, p of one subject), 6 ARGV each from arg_base (the bucket
+-- reserved in, tokens delta, lease id, and flags 1/0: tpm, budget, parallel were counted at admission).
+local function apply_settles(key_base, arg_base, count)
+  for e = 0, count - 1 do
+    local k = key_base + 3 * e
+    local a = arg_base + 6 * e
+    local reserved, delta, lease = tonumber(ARGV[a]), tonumber(ARGV[a + 1]), ARGV[a + 2]
+    if ARGV[a + 3] == '1' and delta ~= 0 then
+      window_used(KEYS[k + 1])
+      if reserved >= lo then
+        window_add(KEYS[k + 1], reserved, delta)
+      elseif delta > 0 then
+        window_add(KEYS[k + 1], bucket, delta)
+      end
+    end
+    -- A budget key that has expired belongs to a period long over: nothing to correct.
+    if ARGV[a + 4] == '1' and delta ~= 0 and redis.call('EXISTS', KEYS[k + 2]) == 1 then
+      redis.call('INCRBY', KEYS[k + 2], delta)
+    end
+    if ARGV[a + 5] == '1' then
+      redis.call('ZREM', KEYS[k + 3], lease)
+    end
+  end
+end
 `
 
 /**
  * KEYS: per subject r, t, p, b. ARGV: bucket ms, lease TTL ms, lease id, estimated tokens, subject count, then per
- * subject rpm, tpm, max parallel, budget (0 = not set) and the budget key's expiry (unix ms).
+ * subject rpm, tpm, max parallel, budget (0 = not set) and the budget key's expiry (unix ms). Then the count of
+ * this replica's waiting settlements, applied first (so a release always precedes the next admission it could
+ * matter to), with their KEYS after the subjects' and their ARGV after the count.
  * Returns: status (0 ok, 1 rpm, 2 tpm, 3 parallel, 4 budget), refusing subject (0-based), ms until a retry can
  * pass (-1 unknown), server now (ms), bucket, then per subject requests and tokens counted.
  */
@@ -88,6 +115,8 @@ local function ms_until_freed(key, need)
   end
   return (bucket + N) * bucket_ms - now
 end
+
+apply_settles(4 * subjects, 7 + 5 * subjects, tonumber(ARGV[6 + 5 * subjects]))
 
 local status, refused_by, retry_ms = 0, 0, -1
 local used = {}
@@ -148,34 +177,9 @@ for i = 1, #used do reply[#reply + 1] = used[i] end
 return reply
 `
 
-/**
- * KEYS: per subject t, b, p. ARGV: bucket ms, the bucket reserved in, tokens delta, lease id, subject count, then
- * per subject three flags (1/0): tpm, budget, parallel were counted at admission.
- */
+/** Settlements with no admission to ride on. KEYS: 3 per entry; ARGV: bucket ms, then 6 per entry. */
 export const SETTLE_LUA = `${WINDOW_LUA}
-local reserved = tonumber(ARGV[2])
-local delta = tonumber(ARGV[3])
-local lease = ARGV[4]
-local subjects = tonumber(ARGV[5])
-for s = 0, subjects - 1 do
-  local a = 6 + 3 * s
-  local k = 3 * s
-  if ARGV[a] == '1' and delta ~= 0 then
-    window_used(KEYS[k + 1])
-    if reserved >= lo then
-      window_add(KEYS[k + 1], reserved, delta)
-    elseif delta > 0 then
-      window_add(KEYS[k + 1], bucket, delta)
-    end
-  end
-  -- A budget key that has expired belongs to a period long over: nothing to correct.
-  if ARGV[a + 1] == '1' and delta ~= 0 and redis.call('EXISTS', KEYS[k + 2]) == 1 then
-    redis.call('INCRBY', KEYS[k + 2], delta)
-  end
-  if ARGV[a + 2] == '1' then
-    redis.call('ZREM', KEYS[k + 3], lease)
-  end
-end
+apply_settles(0, 2, #KEYS / 3)
 return 1
 `
 

@@ -135,8 +135,9 @@ describe('limits shared by replicas through Redis', () => {
     if (r.ok) {
       r.ticket.settle(300)
     }
+    // A's settlement waits a few ms for an admission of A's to ride on, then goes alone.
     await eventually(async () => (await admit(b as Replica, subjects, 200)).ok, 'settled', 5_000)
-    expect(await counterValues((b as Replica).metrics, 'limited')).toMatchObject({ tpm: 1 })
+    expect((await counterValues((b as Replica).metrics, 'limited')).tpm).toBeGreaterThanOrEqual(1)
   })
 
   it('gives every counter it writes a TTL', async () => {
