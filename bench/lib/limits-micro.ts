@@ -1,14 +1,16 @@
 // What a request pays for the limits engine alone (admit + settle), without HTTP: (a) a key without limits (the
 // request path only checks isLimited), (b) rpm + tpm in process, (c) rpm + tpm on Redis over loopback, (d) (c) plus
-// max_parallel_requests (a lease taken and released). Latency is one request at a time (admit until its answer;
-// the settle is sent without waiting, as the proxy will); throughput keeps 32 requests in flight, as 32 client
-// connections would. CPU µs per request is this process's CPU (user + system) over the run: the figure that decides
-// throughput when the gateway's core is the bottleneck. Redis's own CPU is not in it. Reports numbers, asserts
-// nothing. Run with tsx; prints a markdown table and one JSON line.
+// max_parallel_requests (a lease taken and released), and (r) a bare PING, the floor for any design that asks
+// Redis once per request. Latency is one request at a time (admit until its answer; the settle is sent without
+// waiting, as the proxy will); throughput keeps 32 requests in flight, as 32 client connections would. CPU µs per
+// request is this process's CPU (user + system) over the run: the figure that decides throughput when the
+// gateway's core is the bottleneck. Redis's own CPU is not in it. Reports numbers, asserts nothing. Run with tsx;
+// prints a markdown table and one JSON line.
 //
 //   node --import tsx bench/lib/limits-micro.ts [--redis-url redis://127.0.0.1:6379] [--seconds 3]
 import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
+import { Redis } from 'ioredis'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
 import { systemClock } from '../../gateway/src/clock.js'
@@ -117,7 +119,16 @@ const inProcess = limiterFor(undefined)
 const redis = limiterFor(values['redis-url'])
 await new Promise((r) => setTimeout(r, 300)) // the Redis connection
 const HIGH = 1_000_000_000
+// The floor for anything that asks Redis once per request, on the same machine in the same run.
+const ping = new Redis(values['redis-url'], { enableAutoPipelining: true })
+await ping.ping()
 const cases: [string, Step][] = [
+  [
+    '(r) one Redis PING, for reference',
+    async () => {
+      await ping.ping()
+    },
+  ],
   ['(a) no limits', stepFor(undefined, subjects({}))],
   ['(b) rpm+tpm in process', stepFor(inProcess, subjects({ rpm_limit: HIGH, tpm_limit: HIGH }))],
   ['(c) rpm+tpm on Redis', stepFor(redis, subjects({ rpm_limit: HIGH, tpm_limit: HIGH }))],
@@ -144,6 +155,7 @@ for (const [name, step] of cases) {
 }
 await inProcess.close()
 await redis.close()
+ping.disconnect()
 process.stdout.write(
   `${markdownTable(
     [
