@@ -1,25 +1,20 @@
 import type { Clock } from '../clock.js'
 import { PeriodCache } from './budget-period.js'
+import {
+  type Counters,
+  type CountersSettler,
+  emptyCounters,
+  InProcessTicket,
+} from './in-process-counters.js'
 import type { LimitPolicy, LimitSubject } from './limit-policy.js'
 import type {
   LimitReason,
   LimitStore,
-  LimitTicket,
   StoreAdmission,
   StoreAdmitRequest,
   SubjectUsage,
 } from './limit-store.js'
 import { bucketExpiresAtMs, SlidingWindow, SUB_WINDOWS } from './sliding-window.js'
-
-/** One subject's counters; windows exist only for the limits its policy has set. */
-interface Counters {
-  requests: SlidingWindow | undefined
-  tokens: SlidingWindow | undefined
-  budgetId: string
-  budgetEndMs: number
-  budgetUsed: number
-  inflight: number
-}
 
 export interface InProcessLimitStoreOptions {
   readonly clock: Clock
@@ -33,7 +28,7 @@ interface Refusal {
 }
 
 /** Counters in this process's memory: exact for a single replica, lost on restart. */
-export class InProcessLimitStore implements LimitStore {
+export class InProcessLimitStore implements LimitStore, CountersSettler {
   readonly #clock: Clock
   readonly #bucketMs: number
   readonly #counters = new Map<string, Counters>()
@@ -152,14 +147,7 @@ export class InProcessLimitStore implements LimitStore {
   #countersOf(storeKey: string): Counters {
     let c = this.#counters.get(storeKey)
     if (c === undefined) {
-      c = {
-        requests: undefined,
-        tokens: undefined,
-        budgetId: '',
-        budgetEndMs: 0,
-        budgetUsed: 0,
-        inflight: 0,
-      }
+      c = emptyCounters()
       this.#counters.set(storeKey, c)
     }
     return c
@@ -208,43 +196,5 @@ export class InProcessLimitStore implements LimitStore {
 
   async close(): Promise<void> {
     clearInterval(this.#sweep)
-  }
-}
-
-class InProcessTicket implements LimitTicket {
-  readonly #store: InProcessLimitStore
-  readonly #subjects: readonly LimitSubject[]
-  readonly #counters: readonly Counters[]
-  readonly #budgetIds: readonly string[]
-  readonly #bucket: number
-  readonly #reserved: number
-  #settled = false
-
-  constructor(
-    store: InProcessLimitStore,
-    subjects: readonly LimitSubject[],
-    counters: readonly Counters[],
-    budgetIds: readonly string[],
-    bucket: number,
-    reserved: number,
-  ) {
-    this.#store = store
-    this.#subjects = subjects
-    this.#counters = counters
-    this.#budgetIds = budgetIds
-    this.#bucket = bucket
-    this.#reserved = reserved
-  }
-
-  settle(actualTokens?: number): void {
-    if (this.#settled) {
-      return
-    }
-    this.#settled = true
-    const delta =
-      actualTokens === undefined || !Number.isFinite(actualTokens) || actualTokens < 0
-        ? 0
-        : actualTokens - this.#reserved
-    this.#store.settle(this.#subjects, this.#counters, this.#budgetIds, this.#bucket, delta)
   }
 }
