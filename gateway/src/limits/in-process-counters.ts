@@ -1,5 +1,5 @@
 import type { LimitSubject } from './limit-policy.js'
-import type { LimitTicket } from './limit-store.js'
+import { type LimitTicket, settlementDelta } from './limit-store.js'
 import type { SlidingWindow } from './sliding-window.js'
 
 /** One subject's counters; windows exist only for the limits its policy has set. */
@@ -64,10 +64,7 @@ export class InProcessTicket implements LimitTicket {
       return
     }
     this.#settled = true
-    const delta =
-      actualTokens === undefined || !Number.isFinite(actualTokens) || actualTokens < 0
-        ? 0
-        : actualTokens - this.#reserved
+    const delta = settlementDelta(actualTokens, this.#reserved)
     this.#store.settle(this.#subjects, this.#counters, this.#budgetIds, this.#bucket, delta)
   }
 }

@@ -59,5 +59,12 @@ export interface LimitStore {
 export type StoreErrorOp = 'admit' | 'settle' | 'renew' | 'connection'
 export type ReportStoreError = (op: StoreErrorOp, err: unknown) => void
 
+/** What a settlement moves the reservation by; unknown or nonsensical usage keeps the reservation. */
+export function settlementDelta(actualTokens: number | undefined, reserved: number): number {
+  return actualTokens === undefined || !Number.isFinite(actualTokens) || actualTokens < 0
+    ? 0
+    : Math.round(actualTokens) - reserved
+}
+
 /** The ticket of a request the store did not count (no limits, or the store failed open). */
 export const NO_TICKET: LimitTicket = Object.freeze({ settle(): void {} })

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis'
 import type { LimitSubject } from './limit-policy.js'
-import type { LimitTicket, ReportStoreError } from './limit-store.js'
+import { type LimitTicket, type ReportStoreError, settlementDelta } from './limit-store.js'
 import type { RedisScript } from './redis-script.js'
 
 export interface TicketSettler {
@@ -38,11 +38,7 @@ export class RedisTicket implements LimitTicket {
       return
     }
     this.#settled = true
-    const delta =
-      actualTokens === undefined || !Number.isFinite(actualTokens) || actualTokens < 0
-        ? 0
-        : Math.round(actualTokens) - this.reserved
-    this.#store.settleTicket(this, delta)
+    this.#store.settleTicket(this, settlementDelta(actualTokens, this.reserved))
   }
 }
 

@@ -52,11 +52,14 @@ local function window_used(key)
   return sum
 end
 
+-- The TTL is set when a bucket is first written: a bucket written before was written at most 61 buckets ago,
+-- and the key outlives it by one more, so extending the TTL on every write would change nothing.
 local function window_add(key, b, amount)
-  redis.call('HINCRBY', key, b, amount)
   redis.call('HINCRBY', key, 's', amount)
-  redis.call('HSETNX', key, 'g', b)
-  redis.call('PEXPIRE', key, window_ttl)
+  if redis.call('HINCRBY', key, b, amount) == amount then
+    redis.call('HSETNX', key, 'g', b)
+    redis.call('PEXPIRE', key, window_ttl)
+  end
 end
 
 -- Settlement entries: 3 KEYS each from key_base (t, b, p of one subject), 6 ARGV each from arg_base (the bucket

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { AdmitResult } from '../../src/limits/limiter.js'
+import { eventually, sleep } from '../support/eventually.js'
 import {
   counterValues,
   type Replica,
@@ -44,8 +45,6 @@ async function replica(options: Partial<ReplicaOptions> = {}): Promise<Replica> 
   return r
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
 /** The answer, or a failure if there is none within `ms`: the limiter must never hang on its store. */
 async function within(
   ms: number,
@@ -59,16 +58,6 @@ async function within(
     return await Promise.race([answer, deadline])
   } finally {
     clearTimeout(timer)
-  }
-}
-
-async function eventually(check: () => Promise<boolean>, what: string, deadlineMs = 15_000) {
-  const until = Date.now() + deadlineMs
-  while (!(await check())) {
-    if (Date.now() > until) {
-      throw new Error(`never happened: ${what}`)
-    }
-    await sleep(100)
   }
 }
 

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { LimitTicket } from '../../src/limits/limit-store.js'
 import type { RedisLimitStore } from '../../src/limits/redis-limit-store.js'
+import { eventually, sleep } from '../support/eventually.js'
 import {
   admit,
   counterValues,
@@ -24,18 +25,6 @@ async function replicas(n: number, options: Partial<ReplicaOptions> = {}): Promi
   )
   started.push(...list)
   return list
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-async function eventually(check: () => Promise<boolean>, what: string, deadlineMs = 10_000) {
-  const until = Date.now() + deadlineMs
-  while (!(await check())) {
-    if (Date.now() > until) {
-      throw new Error(`never happened: ${what}`)
-    }
-    await sleep(50)
-  }
 }
 
 afterAll(async () => {
