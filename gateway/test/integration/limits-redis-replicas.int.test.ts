@@ -93,6 +93,18 @@ describe('limits shared by replicas through Redis', () => {
     expect(served).toBeGreaterThan(50)
   })
 
+  it('never lets concurrent reservations on three replicas exceed tpm', async () => {
+    const gws = await replicas(3)
+    const subjects = subjectsFor({ tpm_limit: 1000 })
+    // 60 streams of 100 estimated tokens at once: exactly 10 fit; their real sizes settle later.
+    const results = await Promise.all(
+      gws.flatMap((gw) => Array.from({ length: 20 }, () => admit(gw, subjects, 100))),
+    )
+    const admitted = results.filter((r) => r.ok)
+    expect(admitted).toHaveLength(10)
+    expect(results.filter((r) => !r.ok && r.reason === 'tpm')).toHaveLength(50)
+  })
+
   it("frees a dead replica's leases within their TTL, and not while it renews them", async () => {
     const [alive, dying] = await replicas(2, { leaseTtlMs: 600 })
     const subjects = subjectsFor({ max_parallel_requests: 2 })
