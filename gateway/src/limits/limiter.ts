@@ -107,9 +107,12 @@ export class Limiter {
     if (nowMs < this.#skipStoreUntil) {
       return this.#storeFailed()
     }
+    // Counters are integers (Redis's HINCRBY refuses anything else).
+    const estimate = input.estimatedTokens
+    const estimatedTokens = Number.isFinite(estimate) && estimate > 0 ? Math.ceil(estimate) : 0
     let admission: StoreAdmission | Promise<StoreAdmission>
     try {
-      admission = this.#store.admit({ subjects, estimatedTokens: input.estimatedTokens, nowMs })
+      admission = this.#store.admit({ subjects, estimatedTokens, nowMs })
     } catch (err) {
       return this.#failed(err)
     }

@@ -137,6 +137,15 @@ describe.each(stores)('limits with the %s store', (_name, options) => {
     expect((await admit(gw, subjects, 1)).ok).toBe(false)
   })
 
+  it('counts a fractional or nonsensical estimate as a whole number of tokens', async () => {
+    const gw = await replica()
+    const subjects = subjectsFor({ tpm_limit: 100 })
+    const r = await gw.limiter.admit({ subjects, estimatedTokens: 10.2 })
+    expect(r.ok && r.headers['x-ratelimit-remaining-tokens']).toBe('89')
+    const nan = await gw.limiter.admit({ subjects, estimatedTokens: Number.NaN })
+    expect(nan.ok && !nan.degraded && nan.headers['x-ratelimit-remaining-tokens']).toBe('89')
+  })
+
   it('answers an unlimited request without a store and with no headers', async () => {
     const gw = await replica()
     const r = await gw.limiter.admit({ subjects: subjectsFor({}), estimatedTokens: 10 })
