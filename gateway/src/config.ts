@@ -7,6 +7,7 @@ const FILE_VARIABLES = [
   'KEYGATE_BOOTSTRAP_PASSWORD',
   'KEYGATE_SESSION_SECRET',
   'KEYGATE_METRICS_TOKEN',
+  'KEYGATE_REDIS_URL',
 ] as const
 
 const port = z.coerce.number().int().min(0).max(65535)
@@ -31,6 +32,16 @@ const Env = z.object({
   KEYGATE_HEALTH_INTERVAL_MS: positiveInt.default(5_000),
   KEYGATE_SHUTDOWN_GRACE_MS: positiveInt.default(30_000),
   KEYGATE_METRICS_TOKEN: optionalText,
+  KEYGATE_REDIS_URL: optionalText.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
+  // Braces would change the Redis Cluster hash tag the limit keys rely on.
+  KEYGATE_REDIS_PREFIX: z
+    .string()
+    .max(64)
+    .regex(/^[^{}\s]*$/, 'no braces or spaces')
+    .default('keygate:'),
+  KEYGATE_REDIS_TIMEOUT_MS: positiveInt.max(10_000).default(20),
+  KEYGATE_LIMITS_ON_STORE_ERROR: z.enum(['open', 'closed']).default('open'),
+  KEYGATE_LIMITS_DEFAULT_MAX_TOKENS: positiveInt.default(1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 
@@ -49,6 +60,12 @@ export type Config = Readonly<{
   healthIntervalMs: number
   shutdownGraceMs: number
   metricsToken: string | undefined
+  /** Redis/Valkey holding the limit counters; unset → counted in process. */
+  redisUrl: string | undefined
+  redisPrefix: string
+  redisTimeoutMs: number
+  limitsOnStoreError: 'open' | 'closed'
+  limitsDefaultMaxTokens: number
   logLevel: z.infer<typeof Env>['LOG_LEVEL']
 }>
 
@@ -110,6 +127,11 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       healthIntervalMs: e.KEYGATE_HEALTH_INTERVAL_MS,
       shutdownGraceMs: e.KEYGATE_SHUTDOWN_GRACE_MS,
       metricsToken: e.KEYGATE_METRICS_TOKEN,
+      redisUrl: e.KEYGATE_REDIS_URL,
+      redisPrefix: e.KEYGATE_REDIS_PREFIX,
+      redisTimeoutMs: e.KEYGATE_REDIS_TIMEOUT_MS,
+      limitsOnStoreError: e.KEYGATE_LIMITS_ON_STORE_ERROR,
+      limitsDefaultMaxTokens: e.KEYGATE_LIMITS_DEFAULT_MAX_TOKENS,
       logLevel: e.LOG_LEVEL,
     }),
   }
