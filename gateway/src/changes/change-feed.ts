@@ -143,11 +143,13 @@ export class ChangeFeed {
       .where(sql<boolean>`at > now() - make_interval(secs => ${windowSeconds})`)
       .orderBy('id')
       .execute()
-    this.#deliver(rows)
     await this.#db
       .deleteFrom('cache_events')
       .where(sql<boolean>`at < now() - ${RETENTION}::interval`)
       .execute()
+    // Awaited: a failing handler (a registry reload while the database is away) rejects this refresh, which its
+    // timer logs; the next refresh delivers the window again.
+    await this.#deliver(rows)
   }
 
   async #deliver(rows: readonly { id: number; kind: string; target: string }[]): Promise<void> {
