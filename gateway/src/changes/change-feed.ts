@@ -2,10 +2,14 @@ import { type Kysely, sql } from 'kysely'
 import type { Logger } from 'pino'
 import type { Database, Unlisten } from '../db/database.js'
 import type { Tables } from '../db/tables.js'
+import { IdGaps } from './id-gaps.js'
 
 export const CHANGE_CHANNEL = 'keygate_cache'
 /** cache_events rows older than this are pruned; replicas only ever need the last few minutes. */
 const RETENTION = '1 day'
+/** How long, and how many, ids skipped by a read are read again (see IdGaps); Keygate's own writes take ms. */
+const GAP_RETENTION_MS = 10 * 60_000
+const MAX_GAPS = 10_000
 
 /** key: target is the key hash; user: the user id; model: the model id (or '*'). */
 export type ChangeKind = 'key' | 'user' | 'model'
@@ -44,9 +48,10 @@ export interface ChangeFeedOptions {
 }
 
 /**
- * Delivers cache_events to subscribers: at once on NOTIFY, and every `refreshMs` as a safety net that re-reads the
- * recent window (ids can commit out of order, so the window is by time, not only by id). Handlers must be
- * idempotent: an event may be delivered twice.
+ * Delivers cache_events to subscribers: at once on NOTIFY, and every `refreshMs` as a safety net (a read of what is
+ * new, then a re-read of the recent window). Rows commit out of id order: ids a read skipped are read again with
+ * each later read (IdGaps), so a change whose transaction commits after one with a higher id arrives with its own
+ * NOTIFY, not a minute later. Handlers must be idempotent: an event may be delivered twice.
  */
 export class ChangeFeed {
   readonly #db: Kysely<Tables>
@@ -55,6 +60,7 @@ export class ChangeFeed {
   readonly #log: Logger
   readonly #now: () => number
   readonly #handlers: ChangeHandler[] = []
+  readonly #gaps = new IdGaps({ max: MAX_GAPS, retentionMs: GAP_RETENTION_MS })
   #lastId = 0
   #lastCaughtUpAt = 0
   #inflight: Promise<void> | undefined
@@ -85,8 +91,16 @@ export class ChangeFeed {
     const catchUpNow = () => {
       this.catchUp().catch((err: unknown) => this.#log.warn({ err }, 'change feed catch-up failed'))
     }
+    const onNotify = (payload: string) => {
+      // The payload is the event's id: one this replica has read already (its own write, read by the route's
+      // catchUp before the notification came) needs no read; a new id or a skipped one does.
+      const id = Number(payload)
+      if (!Number.isSafeInteger(id) || id > this.#lastId || this.#gaps.has(id)) {
+        catchUpNow()
+      }
+    }
     // Also on every re-subscription after a lost connection: changes notified while nobody listened are read now.
-    this.#unlisten = await this.#database.listen(CHANGE_CHANNEL, catchUpNow, catchUpNow)
+    this.#unlisten = await this.#database.listen(CHANGE_CHANNEL, onNotify, catchUpNow)
     this.#timer = setInterval(() => {
       this.#safetyRefresh().catch((err: unknown) =>
         this.#log.warn({ err }, 'change feed refresh failed'),
@@ -108,7 +122,7 @@ export class ChangeFeed {
   }
 
   /**
-   * Reads and delivers every event after the last one seen. Concurrent calls share one read, and a call made while a
+   * Reads and delivers every event after the last one seen, and those skipped before. Concurrent calls share one read, and a call made while a
    * read is running triggers one more, so a caller that just committed a change sees it delivered when this resolves.
    */
   catchUp(): Promise<void> {
@@ -125,27 +139,42 @@ export class ChangeFeed {
   async #readNew(): Promise<void> {
     do {
       this.#again = false
+      const lastId = this.#lastId
+      const skipped = this.#gaps.ids(this.#now())
       const rows = await this.#db
         .selectFrom('cache_events')
         .select(['id', 'kind', 'target'])
-        .where('id', '>', this.#lastId)
+        .where((eb) =>
+          skipped.length === 0
+            ? eb('id', '>', lastId)
+            : eb.or([eb('id', '>', lastId), eb('id', 'in', skipped)]),
+        )
         .orderBy('id')
         .execute()
+      // One read at a time (catchUp), so nothing moved #lastId meanwhile.
+      this.#gaps.note(
+        lastId,
+        rows.map((r) => r.id),
+        this.#now(),
+      )
+      this.#lastId = Math.max(lastId, rows.at(-1)?.id ?? 0)
       await this.#deliver(rows)
     } while (this.#again)
   }
 
   async #safetyRefresh(): Promise<void> {
+    await this.#db
+      .deleteFrom('cache_events')
+      .where(sql<boolean>`at < now() - ${RETENTION}::interval`)
+      .execute()
+    // What a lost notification left unread, then the recent window again: a change whose id was given up on.
+    await this.catchUp()
     const windowSeconds = Math.ceil((2 * this.#refreshMs) / 1000) + 10
     const rows = await this.#db
       .selectFrom('cache_events')
       .select(['id', 'kind', 'target'])
       .where(sql<boolean>`at > now() - make_interval(secs => ${windowSeconds})`)
       .orderBy('id')
-      .execute()
-    await this.#db
-      .deleteFrom('cache_events')
-      .where(sql<boolean>`at < now() - ${RETENTION}::interval`)
       .execute()
     // Awaited: a failing handler (a registry reload while the database is away) rejects this refresh, which its
     // timer logs; the next refresh delivers the window again.
@@ -158,9 +187,6 @@ export class ChangeFeed {
     for (const r of rows) {
       if (r.kind === 'key' || r.kind === 'user' || r.kind === 'model') {
         events.push({ id: r.id, kind: r.kind, target: r.target })
-      }
-      if (r.id > this.#lastId) {
-        this.#lastId = r.id
       }
     }
     if (events.length === 0) {
