@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import type { Database, Unlisten } from '../db/database.js'
 import type { Tables } from '../db/tables.js'
 import { IdGaps } from './id-gaps.js'
+import { runHandlers } from './run-handlers.js'
 
 export const CHANGE_CHANNEL = 'keygate_cache'
 /** cache_events rows older than this are pruned; replicas only ever need the last few minutes. */
@@ -48,10 +49,11 @@ export interface ChangeFeedOptions {
 }
 
 /**
- * Delivers cache_events to subscribers: at once on NOTIFY, and every `refreshMs` as a safety net (a read of what is
- * new, then a re-read of the recent window). Rows commit out of id order: ids a read skipped are read again with
- * each later read (IdGaps), so a change whose transaction commits after one with a higher id arrives with its own
- * NOTIFY, not a minute later. Handlers must be idempotent: an event may be delivered twice.
+ * Delivers cache_events to subscribers: at once on NOTIFY, and every `refreshMs` as a safety net for a lost
+ * notification. Rows commit out of id order: ids a read skipped are read again with each later read (IdGaps), so a
+ * change whose transaction commits after one with a higher id arrives with its own NOTIFY, not a minute later.
+ * Handlers must be idempotent: an event may be delivered twice. What the feed cannot see (a change made without a
+ * cache_events row) the caches catch by reading again: keys by a bounded entry life, others with `everyRefresh`.
  */
 export class ChangeFeed {
   readonly #db: Kysely<Tables>
@@ -60,6 +62,7 @@ export class ChangeFeed {
   readonly #log: Logger
   readonly #now: () => number
   readonly #handlers: ChangeHandler[] = []
+  readonly #rereads: (() => Promise<void>)[] = []
   readonly #gaps = new IdGaps({ max: MAX_GAPS, retentionMs: GAP_RETENTION_MS })
   #lastId = 0
   #lastCaughtUpAt = 0
@@ -78,6 +81,14 @@ export class ChangeFeed {
 
   subscribe(handler: ChangeHandler): void {
     this.#handlers.push(handler)
+  }
+
+  /**
+   * Runs `reread` with every safety refresh: a cache that reloads cheaply re-reads everything, so a change made
+   * outside the feed (manual SQL, a restore) reaches it within `refreshMs` too. A failure is logged.
+   */
+  everyRefresh(reread: () => Promise<void>): void {
+    this.#rereads.push(reread)
   }
 
   /** Starts listening and the periodic refresh; events before start() are not replayed (caches load fresh). */
@@ -105,6 +116,9 @@ export class ChangeFeed {
       this.#safetyRefresh().catch((err: unknown) =>
         this.#log.warn({ err }, 'change feed refresh failed'),
       )
+      for (const reread of this.#rereads) {
+        reread().catch((err: unknown) => this.#log.warn({ err }, 'periodic re-read failed'))
+      }
     }, this.#refreshMs)
     this.#timer.unref()
   }
@@ -122,8 +136,9 @@ export class ChangeFeed {
   }
 
   /**
-   * Reads and delivers every event after the last one seen, and those skipped before. Concurrent calls share one read, and a call made while a
-   * read is running triggers one more, so a caller that just committed a change sees it delivered when this resolves.
+   * Reads and delivers every event after the last one seen, and those skipped before. Concurrent calls share one
+   * read, and a call made while a read is running triggers one more, so a caller that just committed a change sees
+   * it delivered when this resolves.
    */
   catchUp(): Promise<void> {
     if (this.#inflight) {
@@ -167,18 +182,9 @@ export class ChangeFeed {
       .deleteFrom('cache_events')
       .where(sql<boolean>`at < now() - ${RETENTION}::interval`)
       .execute()
-    // What a lost notification left unread, then the recent window again: a change whose id was given up on.
+    // What a lost notification left unread, skipped ids included. Awaited: a failing handler rejects this refresh,
+    // which its timer logs.
     await this.catchUp()
-    const windowSeconds = Math.ceil((2 * this.#refreshMs) / 1000) + 10
-    const rows = await this.#db
-      .selectFrom('cache_events')
-      .select(['id', 'kind', 'target'])
-      .where(sql<boolean>`at > now() - make_interval(secs => ${windowSeconds})`)
-      .orderBy('id')
-      .execute()
-    // Awaited: a failing handler (a registry reload while the database is away) rejects this refresh, which its
-    // timer logs; the next refresh delivers the window again.
-    await this.#deliver(rows)
   }
 
   async #deliver(rows: readonly { id: number; kind: string; target: string }[]): Promise<void> {
@@ -192,26 +198,7 @@ export class ChangeFeed {
     if (events.length === 0) {
       return
     }
-    const pending: Promise<void>[] = []
-    const failures: unknown[] = []
-    for (const handler of this.#handlers) {
-      try {
-        const done = handler(events)
-        if (done !== undefined) {
-          pending.push(done)
-        }
-      } catch (err) {
-        failures.push(err)
-      }
-    }
-    for (const result of await Promise.allSettled(pending)) {
-      if (result.status === 'rejected') {
-        failures.push(result.reason)
-      }
-    }
-    if (failures.length > 0) {
-      // The events are consumed either way; the periodic refresh re-delivers the recent window.
-      throw new Error('a change handler failed', { cause: failures[0] })
-    }
+    // The events are consumed even when a handler fails: the caches' own periodic re-reads make up for it.
+    await runHandlers(this.#handlers, events)
   }
 }

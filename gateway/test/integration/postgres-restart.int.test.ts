@@ -7,6 +7,7 @@ import { openDatabase } from '../../src/db/database.js'
 import { migrate } from '../../src/db/migrate.js'
 import { type FakeEngine, startFakeEngine } from '../support/fake-engine.js'
 import { type GatewayProcess, spawnGateway } from '../support/gateway-process.js'
+import { pollUntil } from '../support/poll.js'
 import { type PrivatePostgres, startPrivatePostgres } from '../support/private-postgres.js'
 import { type SeededKey, seedKey, seedModel, seedUser } from '../support/seed.js'
 import { dbTargets } from '../support/test-db.js'
@@ -21,25 +22,23 @@ import { dbTargets } from '../support/test-db.js'
 const RESTARTS = 4
 
 /** Polls until `check` holds; fails at once, with what it printed, if the gateway process has exited. */
-async function until(
+function until(
   gw: GatewayProcess,
   check: () => Promise<boolean>,
   what: string,
   deadlineMs = 30_000,
 ) {
-  const deadline = Date.now() + deadlineMs
-  for (;;) {
-    if (!gw.isRunning()) {
-      throw new Error(`the gateway exited before ${what}: ${gw.stderr()}`)
-    }
-    if (await check().catch(() => false)) {
-      return
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`never happened: ${what}`)
-    }
-    await new Promise((r) => setTimeout(r, 50))
-  }
+  return pollUntil(
+    async () => {
+      if (!gw.isRunning()) {
+        throw new Error(`the gateway exited before ${what}: ${gw.stderr()}`)
+      }
+      return check().catch(() => false)
+    },
+    what,
+    deadlineMs,
+    50,
+  )
 }
 
 describe.each(dbTargets().filter((t) => t === 'postgres'))('a Postgres restart on %s', () => {
