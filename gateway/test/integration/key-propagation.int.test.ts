@@ -4,6 +4,7 @@ import { recordChange } from '../../src/changes/change-feed.js'
 import { type Database, openDatabase } from '../../src/db/database.js'
 import type { Tables } from '../../src/db/tables.js'
 import { hashKey } from '../../src/keys/key-hash.js'
+import { pollUntil } from '../support/poll.js'
 import { type SeededKey, seedKey, seedUser } from '../support/seed.js'
 import { startGateway, type TestGateway } from '../support/test-app.js'
 import { createTestDatabase, dbTargets, type TestDatabase } from '../support/test-db.js'
@@ -18,22 +19,8 @@ import { createTestDatabase, dbTargets, type TestDatabase } from '../support/tes
 const POLL_MS = 20
 const PROPAGATION_BUDGET_MS = 1_000
 
-async function within(
-  budgetMs: number,
-  what: string,
-  check: () => Promise<boolean>,
-): Promise<void> {
-  const deadline = Date.now() + budgetMs
-  for (;;) {
-    if (await check()) {
-      return
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`${what}: not seen within ${budgetMs} ms`)
-    }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS))
-  }
-}
+const within = (budgetMs: number, what: string, check: () => Promise<boolean>) =>
+  pollUntil(check, what, budgetMs, POLL_MS)
 
 async function status(gw: TestGateway, key: string, path = '/v2/api-keys'): Promise<number> {
   const res = await fetch(`${gw.url}${path}`, { headers: { authorization: `Bearer ${key}` } })

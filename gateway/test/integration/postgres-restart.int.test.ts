@@ -2,14 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { recordChange } from '../../src/changes/change-feed.js'
 import { openDatabase } from '../../src/db/database.js'
 import { migrate } from '../../src/db/migrate.js'
 import { type FakeEngine, startFakeEngine } from '../support/fake-engine.js'
 import { type GatewayProcess, spawnGateway } from '../support/gateway-process.js'
 import { pollUntil } from '../support/poll.js'
 import { type PrivatePostgres, startPrivatePostgres } from '../support/private-postgres.js'
-import { type SeededKey, seedKey, seedModel, seedUser } from '../support/seed.js'
+import { deleteSeededKey, type SeededKey, seedKey, seedModel, seedUser } from '../support/seed.js'
 import { dbTargets } from '../support/test-db.js'
 
 /**
@@ -172,14 +171,7 @@ describe.each(dbTargets().filter((t) => t === 'postgres'))('a Postgres restart o
     expect((await chat(steady.value)).status).toBe(200)
     const other = await openDatabase({ kind: 'postgres', url: pg.url, maxConnections: 1 })
     try {
-      await other.db.transaction().execute(async (tx) => {
-        const row = await tx
-          .deleteFrom('api_keys')
-          .where('id', '=', steady.id)
-          .returning('key_hash')
-          .executeTakeFirstOrThrow()
-        await recordChange(tx, 'key', row.key_hash)
-      })
+      await deleteSeededKey(other.db, steady.id)
     } finally {
       await other.close()
     }
