@@ -168,6 +168,9 @@ describe.each(dbTargets())('key propagation across replicas on %s', (target) => 
     try {
       const key = await keyCachedOnB()
       expect(await status(c, key.value)).toBe(200)
+      // B has read the creation: its notification, however late it arrives, starts no read that could find the
+      // change below (a late one used to, on a busy machine).
+      await b.deps.changes.catchUp()
       // The change and its cache_events row, as recordChange writes them, but without the NOTIFY: a lost message.
       await a.database.db.transaction().execute(async (tx) => {
         await tx
