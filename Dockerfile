@@ -6,6 +6,9 @@ ARG NODE_IMAGE=node:20.20-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# npm ci's postinstall patches pinned dependencies (patches/, see README Decisions).
+COPY scripts/patch-dependencies.mjs ./scripts/
+COPY patches ./patches
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json schema.sql ./
 COPY gateway/src ./gateway/src
@@ -15,8 +18,13 @@ RUN npm run build
 FROM ${NODE_IMAGE} AS prod-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-# No runtime dependency has an install script; --ignore-scripts keeps it that way.
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY scripts/patch-dependencies.mjs ./scripts/
+COPY patches ./patches
+# No runtime dependency has an install script; --ignore-scripts keeps it that way, so our own patches of pinned
+# dependencies (postinstall elsewhere) are applied explicitly. It fails the build if a patch does not apply.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && node scripts/patch-dependencies.mjs \
+ && npm cache clean --force
 
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \

@@ -77,7 +77,7 @@ export async function createDeps(config: Config, options: CreateDepsOptions): Pr
     logger,
     now: () => clock.now(),
   })
-  const keys = createKeyService({ db, changes, clock, logger })
+  const keys = createKeyService({ db, changes, clock, logger, refreshMs: config.keyRefreshMs })
   const sessions = createSessionService({ db, secret, clock })
   const models = createModelRegistry({ db, changes, logger })
   const upstreams = createUpstreamPool({

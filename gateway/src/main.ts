@@ -1,39 +1,55 @@
 import type { Logger } from 'pino'
 import type { Config } from './config.js'
-import { closeDeps, createDeps } from './deps.js'
-import { startServer } from './server.js'
+import { closeDeps, createDeps, type Deps } from './deps.js'
+import { handleProcessErrors } from './process-errors.js'
+import { type RunningServer, startServer } from './server.js'
+
+/** After an uncaught exception, how long closing may take past the grace period before the process just exits. */
+const FATAL_EXIT_MARGIN_MS = 10_000
 
 /**
  * Runs the gateway until SIGTERM/SIGINT: then stops accepting, lets in-flight requests and streams
  * finish for up to KEYGATE_SHUTDOWN_GRACE_MS (/readyz answers 503 meanwhile), writes the buffered usage, closes the
  * pools and exits 0. A second signal during the drain is ignored; Kubernetes follows with SIGKILL when its own
- * terminationGracePeriodSeconds runs out, so that period should exceed the grace period.
+ * terminationGracePeriodSeconds runs out, so that period should exceed the grace period. An uncaught exception
+ * drains the same way and exits 1; an unhandled rejection is logged (see process-errors.ts).
  */
 export async function runGateway(config: Config, logger: Logger): Promise<void> {
-  const deps = await createDeps(config, { logger })
-  const running = await startServer(deps, config.host, config.port)
-  logger.info(
-    { host: config.host, port: running.port, database: deps.database.kind },
-    'keygate listening',
-  )
+  let deps: Deps | undefined
+  let running: RunningServer | undefined
   let stopping = false
-  const shutdown = async (signal: string) => {
+  const shutdown = async (reason: string, exitCode: number) => {
     if (stopping) {
       return
     }
     stopping = true
-    logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: draining requests')
+    logger.info({ reason, graceMs: config.shutdownGraceMs }, 'shutting down: draining requests')
     try {
-      await running.stop(config.shutdownGraceMs)
+      await running?.stop(config.shutdownGraceMs)
       logger.info('requests drained; writing usage and closing connections')
-      await closeDeps(deps)
+      if (deps !== undefined) {
+        await closeDeps(deps)
+      }
     } catch (err) {
       logger.error({ err }, 'shutdown failed')
       process.exit(1)
     }
     logger.info('shutdown complete')
-    process.exit(0)
+    process.exit(exitCode)
   }
-  process.on('SIGTERM', () => void shutdown('SIGTERM'))
-  process.on('SIGINT', () => void shutdown('SIGINT'))
+  handleProcessErrors({
+    logger,
+    onUncaughtException: () => {
+      setTimeout(() => process.exit(1), config.shutdownGraceMs + FATAL_EXIT_MARGIN_MS).unref()
+      void shutdown('uncaughtException', 1)
+    },
+  })
+  deps = await createDeps(config, { logger })
+  running = await startServer(deps, config.host, config.port)
+  logger.info(
+    { host: config.host, port: running.port, database: deps.database.kind },
+    'keygate listening',
+  )
+  process.on('SIGTERM', () => void shutdown('SIGTERM', 0))
+  process.on('SIGINT', () => void shutdown('SIGINT', 0))
 }

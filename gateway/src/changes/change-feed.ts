@@ -2,10 +2,15 @@ import { type Kysely, sql } from 'kysely'
 import type { Logger } from 'pino'
 import type { Database, Unlisten } from '../db/database.js'
 import type { Tables } from '../db/tables.js'
+import { IdGaps } from './id-gaps.js'
+import { runHandlers } from './run-handlers.js'
 
 export const CHANGE_CHANNEL = 'keygate_cache'
 /** cache_events rows older than this are pruned; replicas only ever need the last few minutes. */
 const RETENTION = '1 day'
+/** How long, and how many, ids skipped by a read are read again (see IdGaps); Keygate's own writes take ms. */
+const GAP_RETENTION_MS = 10 * 60_000
+const MAX_GAPS = 10_000
 
 /** key: target is the key hash; user: the user id; model: the model id (or '*'). */
 export type ChangeKind = 'key' | 'user' | 'model'
@@ -44,9 +49,11 @@ export interface ChangeFeedOptions {
 }
 
 /**
- * Delivers cache_events to subscribers: at once on NOTIFY, and every `refreshMs` as a safety net that re-reads the
- * recent window (ids can commit out of order, so the window is by time, not only by id). Handlers must be
- * idempotent: an event may be delivered twice.
+ * Delivers cache_events to subscribers: at once on NOTIFY, and every `refreshMs` as a safety net for a lost
+ * notification. Rows commit out of id order: ids a read skipped are read again with each later read (IdGaps), so a
+ * change whose transaction commits after one with a higher id arrives with its own NOTIFY, not a minute later.
+ * Handlers must be idempotent: an event may be delivered twice. What the feed cannot see (a change made without a
+ * cache_events row) the caches catch by reading again: keys by a bounded entry life, others with `everyRefresh`.
  */
 export class ChangeFeed {
   readonly #db: Kysely<Tables>
@@ -55,6 +62,8 @@ export class ChangeFeed {
   readonly #log: Logger
   readonly #now: () => number
   readonly #handlers: ChangeHandler[] = []
+  readonly #rereads: (() => Promise<void>)[] = []
+  readonly #gaps = new IdGaps({ max: MAX_GAPS, retentionMs: GAP_RETENTION_MS })
   #lastId = 0
   #lastCaughtUpAt = 0
   #inflight: Promise<void> | undefined
@@ -74,6 +83,14 @@ export class ChangeFeed {
     this.#handlers.push(handler)
   }
 
+  /**
+   * Runs `reread` with every safety refresh: a cache that reloads cheaply re-reads everything, so a change made
+   * outside the feed (manual SQL, a restore) reaches it within `refreshMs` too. A failure is logged.
+   */
+  everyRefresh(reread: () => Promise<void>): void {
+    this.#rereads.push(reread)
+  }
+
   /** Starts listening and the periodic refresh; events before start() are not replayed (caches load fresh). */
   async start(): Promise<void> {
     const row = await this.#db
@@ -85,12 +102,23 @@ export class ChangeFeed {
     const catchUpNow = () => {
       this.catchUp().catch((err: unknown) => this.#log.warn({ err }, 'change feed catch-up failed'))
     }
+    const onNotify = (payload: string) => {
+      // The payload is the event's id: one this replica has read already (its own write, read by the route's
+      // catchUp before the notification came) needs no read; a new id or a skipped one does.
+      const id = Number(payload)
+      if (!Number.isSafeInteger(id) || id > this.#lastId || this.#gaps.has(id)) {
+        catchUpNow()
+      }
+    }
     // Also on every re-subscription after a lost connection: changes notified while nobody listened are read now.
-    this.#unlisten = await this.#database.listen(CHANGE_CHANNEL, catchUpNow, catchUpNow)
+    this.#unlisten = await this.#database.listen(CHANGE_CHANNEL, onNotify, catchUpNow)
     this.#timer = setInterval(() => {
       this.#safetyRefresh().catch((err: unknown) =>
         this.#log.warn({ err }, 'change feed refresh failed'),
       )
+      for (const reread of this.#rereads) {
+        reread().catch((err: unknown) => this.#log.warn({ err }, 'periodic re-read failed'))
+      }
     }, this.#refreshMs)
     this.#timer.unref()
   }
@@ -108,8 +136,9 @@ export class ChangeFeed {
   }
 
   /**
-   * Reads and delivers every event after the last one seen. Concurrent calls share one read, and a call made while a
-   * read is running triggers one more, so a caller that just committed a change sees it delivered when this resolves.
+   * Reads and delivers every event after the last one seen, and those skipped before. Concurrent calls share one
+   * read, and a call made while a read is running triggers one more, so a caller that just committed a change sees
+   * it delivered when this resolves.
    */
   catchUp(): Promise<void> {
     if (this.#inflight) {
@@ -125,29 +154,37 @@ export class ChangeFeed {
   async #readNew(): Promise<void> {
     do {
       this.#again = false
+      const lastId = this.#lastId
+      const skipped = this.#gaps.ids(this.#now())
       const rows = await this.#db
         .selectFrom('cache_events')
         .select(['id', 'kind', 'target'])
-        .where('id', '>', this.#lastId)
+        .where((eb) =>
+          skipped.length === 0
+            ? eb('id', '>', lastId)
+            : eb.or([eb('id', '>', lastId), eb('id', 'in', skipped)]),
+        )
         .orderBy('id')
         .execute()
+      // One read at a time (catchUp), so nothing moved #lastId meanwhile.
+      this.#gaps.note(
+        lastId,
+        rows.map((r) => r.id),
+        this.#now(),
+      )
+      this.#lastId = Math.max(lastId, rows.at(-1)?.id ?? 0)
       await this.#deliver(rows)
     } while (this.#again)
   }
 
   async #safetyRefresh(): Promise<void> {
-    const windowSeconds = Math.ceil((2 * this.#refreshMs) / 1000) + 10
-    const rows = await this.#db
-      .selectFrom('cache_events')
-      .select(['id', 'kind', 'target'])
-      .where(sql<boolean>`at > now() - make_interval(secs => ${windowSeconds})`)
-      .orderBy('id')
-      .execute()
-    this.#deliver(rows)
     await this.#db
       .deleteFrom('cache_events')
       .where(sql<boolean>`at < now() - ${RETENTION}::interval`)
       .execute()
+    // What a lost notification left unread, skipped ids included. Awaited: a failing handler rejects this refresh,
+    // which its timer logs.
+    await this.catchUp()
   }
 
   async #deliver(rows: readonly { id: number; kind: string; target: string }[]): Promise<void> {
@@ -157,33 +194,11 @@ export class ChangeFeed {
       if (r.kind === 'key' || r.kind === 'user' || r.kind === 'model') {
         events.push({ id: r.id, kind: r.kind, target: r.target })
       }
-      if (r.id > this.#lastId) {
-        this.#lastId = r.id
-      }
     }
     if (events.length === 0) {
       return
     }
-    const pending: Promise<void>[] = []
-    const failures: unknown[] = []
-    for (const handler of this.#handlers) {
-      try {
-        const done = handler(events)
-        if (done !== undefined) {
-          pending.push(done)
-        }
-      } catch (err) {
-        failures.push(err)
-      }
-    }
-    for (const result of await Promise.allSettled(pending)) {
-      if (result.status === 'rejected') {
-        failures.push(result.reason)
-      }
-    }
-    if (failures.length > 0) {
-      // The events are consumed either way; the periodic refresh re-delivers the recent window.
-      throw new Error('a change handler failed', { cause: failures[0] })
-    }
+    // The events are consumed even when a handler fails: the caches' own periodic re-reads make up for it.
+    await runHandlers(this.#handlers, events)
   }
 }

@@ -2,9 +2,9 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { Kysely, sql } from 'kysely'
-import { PostgresJSDialect } from 'kysely-postgres-js'
 import postgres from 'postgres'
 import { PGliteDialect } from './pglite-dialect.js'
+import { KeygatePostgresJSDialect } from './postgres-js-dialect.js'
 import type { Tables } from './tables.js'
 
 const INT8_OID = 20
@@ -60,7 +60,7 @@ function openPostgres(url: string, max: number): Database {
     // postgres.js backs off up to 20 s between reconnects; cap it so the gateway recovers within ~2 s of an outage.
     backoff: (attempt: number) => Math.min(0.1 * 2 ** attempt, 2),
   })
-  const db = new Kysely<Tables>({ dialect: new PostgresJSDialect({ postgres: client }) })
+  const db = new Kysely<Tables>({ dialect: new KeygatePostgresJSDialect({ postgres: client }) })
   return {
     db,
     kind: 'postgres',

@@ -69,13 +69,16 @@ async function settle(r: KeyVerifyResult | Promise<KeyVerifyResult>): Promise<Ke
   return r
 }
 
-function setup(rows: Record<string, KeyPolicyRow> = { [HASH]: row() }) {
+function setup(rows: Record<string, KeyPolicyRow> = { [HASH]: row() }, refreshMs = 60_000) {
   const table = new Map(Object.entries(rows))
   const loader = fakeLoader(table)
   const clock = fakeClock()
-  const cache = new KeyCache({ load: loader.load, clock, negativeTtlMs: 10_000 })
+  const cache = new KeyCache({ load: loader.load, clock, negativeTtlMs: 10_000, refreshMs })
   return { table, loader, clock, cache }
 }
+
+/** Lets a background read that is not held settle. */
+const flush = () => new Promise((resolve) => setTimeout(resolve, 0))
 
 const keyEvent = (target: string, id = 1): ChangeEvent => ({ id, kind: 'key', target })
 
@@ -222,6 +225,89 @@ describe('KeyCache', () => {
     cache.apply([{ id: 3, kind: 'model', target: '*' }])
     expect(cache.verify(HASH)).toMatchObject({ ok: true })
     expect(loader.calls).toBe(1)
+  })
+})
+
+describe('KeyCache entries have a bounded life (changes made outside the change feed)', () => {
+  it('answers a stale entry from memory, reads it again in the background, and answers the new state after', async () => {
+    const { cache, clock, loader, table } = setup()
+    await settle(cache.verify(HASH))
+    table.set(HASH, row({ is_active: false })) // manual SQL: no change event
+    clock.advance(59_999)
+    expect(cache.verify(HASH)).toMatchObject({ ok: true })
+    expect(loader.calls).toBe(1)
+    clock.advance(1)
+    loader.hold()
+    const answers = Array.from({ length: 20 }, () => cache.verify(HASH))
+    // Every request got the old entry synchronously, and they started one read between them.
+    expect(answers.every((a) => !(a instanceof Promise) && a.ok)).toBe(true)
+    expect(loader.calls).toBe(2)
+    loader.release()
+    await flush()
+    expect(cache.verify(HASH)).toEqual({ ok: false, reason: 'disabled' })
+    expect(loader.calls).toBe(2)
+  })
+
+  it('drops the entry when the re-read finds the key deleted', async () => {
+    const { cache, clock, table } = setup()
+    await settle(cache.verify(HASH))
+    table.delete(HASH)
+    clock.advance(60_000)
+    expect(cache.verify(HASH)).toMatchObject({ ok: true })
+    await flush()
+    expect(cache.verify(HASH)).toEqual({ ok: false, reason: 'unknown' })
+  })
+
+  it('keeps serving the entry while re-reads fail, and retries after 5 s, not on every request', async () => {
+    const { cache, clock, loader, table } = setup()
+    await settle(cache.verify(HASH))
+    loader.failing = true
+    clock.advance(60_000)
+    for (let i = 0; i < 10; i += 1) {
+      expect(cache.verify(HASH)).toMatchObject({ ok: true })
+      await flush()
+    }
+    expect(loader.calls).toBe(2)
+    clock.advance(5_000)
+    table.set(HASH, row({ scope: [] }))
+    loader.failing = false
+    expect(cache.verify(HASH)).toMatchObject({ ok: true })
+    await flush()
+    expect(loader.calls).toBe(3)
+    expect(cache.verify(HASH)).toMatchObject({ ok: true, principal: { scope: new Set() } })
+  })
+
+  it('does not store a re-read that raced with a change event', async () => {
+    const { cache, clock, loader, table } = setup({ [HASH]: row(), [OTHER]: row({ id: 8 }) })
+    await settle(cache.verify(HASH))
+    clock.advance(60_000)
+    loader.hold()
+    expect(cache.verify(HASH)).toMatchObject({ ok: true })
+    table.set(HASH, row({ is_active: false }))
+    cache.apply([keyEvent(OTHER)])
+    loader.release()
+    await flush()
+    // The read began before the event, so its answer is not trusted; the entry is read again later.
+    expect(cache.verify(HASH)).toMatchObject({ ok: true })
+    clock.advance(5_000)
+    expect(cache.verify(HASH)).toMatchObject({ ok: true })
+    await flush()
+    expect(cache.verify(HASH)).toEqual({ ok: false, reason: 'disabled' })
+  })
+
+  it('runs at most 8 background reads at once', async () => {
+    const hashes = Array.from({ length: 20 }, (_, i) => i.toString(16).padStart(64, '0'))
+    const { cache, clock, loader } = setup(Object.fromEntries(hashes.map((h) => [h, row()])))
+    for (const h of hashes) {
+      await settle(cache.verify(h))
+    }
+    clock.advance(60_000)
+    loader.hold()
+    for (const h of hashes) {
+      expect(cache.verify(h)).toMatchObject({ ok: true })
+    }
+    expect(loader.calls).toBe(20 + 8)
+    loader.release()
   })
 })
 

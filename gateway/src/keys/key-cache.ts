@@ -1,9 +1,8 @@
 import { LRUCache } from 'lru-cache'
 import type { KeyVerifyResult } from '../auth/identify.js'
-import type { Principal } from '../auth/principal.js'
 import type { ChangeEvent } from '../changes/change-feed.js'
 import type { Clock } from '../clock.js'
-import type { Scope } from '../db/tables.js'
+import { type CachedKey, toCachedKey } from './cached-key.js'
 import type { KeyPolicyRow } from './key-repository.js'
 import type { KnownKeyHashes } from './known-key-hashes.js'
 
@@ -21,17 +20,18 @@ export interface KeyCacheOptions {
   negativeTtlMs?: number
   /** Hashes that may exist: one not in it is answered 'unknown' without a read (bar a small budget). */
   known?: KnownKeyHashes
+  /**
+   * Life of an entry before it is read again (KEYGATE_KEY_REFRESH_MS): the first request after it is still answered
+   * from memory and starts one background read, so a change made outside the change feed lands within it.
+   */
+  refreshMs?: number
 }
 
-interface CachedKey {
-  /** Built once per load and returned as is on every hit (no allocation on the hot path); never mutated. */
-  readonly result: KeyVerifyResult
-  readonly userId: number
-  /** Epoch ms; null = never. Compared with the clock on every request, never folded into the cache's TTL. */
-  readonly expiresAtMs: number | null
-}
+/** Background re-reads at once, at most: beyond it a stale hit just waits for a later request to try again. */
+const MAX_BACKGROUND_READS = 8
+/** After a re-read that failed or raced with a change, how long before the next request tries again. */
+const RETRY_MS = 5_000
 
-const DISABLED: KeyVerifyResult = { ok: false, reason: 'disabled' }
 const EXPIRED: KeyVerifyResult = { ok: false, reason: 'expired' }
 const UNKNOWN: KeyVerifyResult = { ok: false, reason: 'unknown' }
 const UNAVAILABLE: KeyVerifyResult = { ok: false, reason: 'unavailable' }
@@ -39,7 +39,9 @@ const UNAVAILABLE: KeyVerifyResult = { ok: false, reason: 'unavailable' }
 /**
  * Key policies by SHA-256 hash. A cached key is answered synchronously; a miss reads the database once
  * however many requests wait for it, unless `known` says the hash cannot exist. Change events drop entries (see
- * `apply`), so edits reach this replica as soon as the change feed delivers them.
+ * `apply`), so edits reach this replica as soon as the change feed delivers them; and an entry older than
+ * `refreshMs` is read again in the background at its next use (a change made outside the feed: manual SQL, a
+ * restore), while requests keep getting the entry they have until the read lands.
  */
 export class KeyCache {
   readonly #load: KeyPolicyLoader
@@ -49,7 +51,10 @@ export class KeyCache {
   /** Value: the clock time until which the hash is known not to exist. */
   readonly #unknown: LRUCache<string, number>
   readonly #known: KnownKeyHashes | undefined
+  readonly #refreshMs: number
+  readonly #retryMs: number
   readonly #inflight = new Map<string, Promise<KeyVerifyResult>>()
+  #backgroundReads = 0
   /** Bumped by every change; a load that started before a change must not store what it read. */
   #generation = 0
   #loads = 0
@@ -61,13 +66,19 @@ export class KeyCache {
     this.#keys = new LRUCache({ max: options.maxEntries ?? 100_000 })
     this.#unknown = new LRUCache({ max: options.maxNegativeEntries ?? 10_000 })
     this.#known = options.known
+    this.#refreshMs = options.refreshMs ?? 60_000
+    this.#retryMs = Math.min(RETRY_MS, this.#refreshMs)
   }
 
   /** Answers from memory when it can (no Promise), else reads the database once for everyone asking. */
   verify(keyHash: string): KeyVerifyResult | Promise<KeyVerifyResult> {
     const cached = this.#keys.get(keyHash)
     if (cached !== undefined) {
-      return this.#decide(cached)
+      const now = this.#clock.now()
+      if (now >= cached.refreshAtMs) {
+        this.#readAgain(keyHash, cached, now)
+      }
+      return this.#decide(cached, now)
     }
     const unknownUntil = this.#unknown.get(keyHash)
     if (unknownUntil !== undefined && this.#clock.now() < unknownUntil) {
@@ -83,12 +94,25 @@ export class KeyCache {
     return this.#startLoad(keyHash)
   }
 
-  #decide(entry: CachedKey): KeyVerifyResult {
+  #decide(entry: CachedKey, now: number): KeyVerifyResult {
     // A disabled key stays 'disabled' once expired too; only an accepted key is checked against the clock.
-    if (entry.expiresAtMs !== null && entry.result.ok && this.#clock.now() >= entry.expiresAtMs) {
+    if (entry.expiresAtMs !== null && entry.result.ok && now >= entry.expiresAtMs) {
       return EXPIRED
     }
     return entry.result
+  }
+
+  /** One background read for a stale entry; what it finds replaces the entry (or drops it) when it lands. */
+  #readAgain(keyHash: string, entry: CachedKey, now: number): void {
+    if (this.#inflight.has(keyHash) || this.#backgroundReads >= MAX_BACKGROUND_READS) {
+      return
+    }
+    // A read that fails (database away) or is discarded (it raced with a change) is tried again later.
+    entry.refreshAtMs = now + this.#retryMs
+    this.#backgroundReads += 1
+    void this.#startLoad(keyHash).finally(() => {
+      this.#backgroundReads -= 1
+    })
   }
 
   #startLoad(keyHash: string): Promise<KeyVerifyResult> {
@@ -97,20 +121,23 @@ export class KeyCache {
     const pending = this.#load(keyHash).then(
       (row) => {
         const fresh = generation === this.#generation
+        const now = this.#clock.now()
         if (row === undefined) {
           if (fresh) {
-            this.#unknown.set(keyHash, this.#clock.now() + this.#negativeTtlMs)
+            // A background re-read finds a key deleted outside the change feed: the entry goes too.
+            this.#keys.delete(keyHash)
+            this.#unknown.set(keyHash, now + this.#negativeTtlMs)
             this.#known?.remove(keyHash)
           }
           return UNKNOWN
         }
         // It exists (or did when read; a later delete sends an event that adds it again anyway).
         this.#known?.add(keyHash)
-        const entry = toCachedKey(row)
+        const entry = toCachedKey(row, now + this.#refreshMs)
         if (fresh) {
           this.#keys.set(keyHash, entry)
         }
-        return this.#decide(entry)
+        return this.#decide(entry, now)
       },
       // The database could not answer: identify() turns this into 503; nothing is cached.
       () => UNAVAILABLE,
@@ -169,22 +196,5 @@ export class KeyCache {
   /** How many times the cache has asked the database (for tests and diagnostics). */
   loadCount(): number {
     return this.#loads
-  }
-}
-
-function toCachedKey(row: KeyPolicyRow): CachedKey {
-  const allowed = row.allowed_model_names
-  const principal: Principal = Object.freeze({
-    userId: row.user_id,
-    username: row.username,
-    isAdmin: row.is_admin,
-    keyId: row.id,
-    scope: new Set<Scope>(row.scope),
-    allowedModelNames: allowed.length === 0 ? null : new Set(allowed),
-  })
-  return {
-    result: row.is_active && row.owner_active ? Object.freeze({ ok: true, principal }) : DISABLED,
-    userId: row.user_id,
-    expiresAtMs: row.expires_at === null ? null : row.expires_at.getTime(),
   }
 }

@@ -21,6 +21,8 @@ export interface KeyServiceOptions {
   listKnown?: () => Promise<readonly string[]>
   /** Reads per second for hashes not in the known set (keys created on another replica, not yet announced). */
   unlistedReadsPerSecond?: number
+  /** Life of a cached key before a background re-read (KEYGATE_KEY_REFRESH_MS). */
+  refreshMs?: number
 }
 
 export interface KeyService extends KeyVerifier {
@@ -60,7 +62,7 @@ export function createKeyService(options: KeyServiceOptions): KeyService {
     clock,
     unlistedReadsPerSecond: options.unlistedReadsPerSecond,
   })
-  const cache = new KeyCache({ load, clock, known })
+  const cache = new KeyCache({ load, clock, known, refreshMs: options.refreshMs })
   changes.subscribe((events) => cache.apply(events))
   return {
     verify(token: string) {

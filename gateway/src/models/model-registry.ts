@@ -48,7 +48,10 @@ export interface ModelRegistry {
   findById(id: number): ModelTarget | undefined
   /** A bounded metric label: the configured name, or 'other'. */
   labelFor(name: string): string
-  /** Loads everything from the database and subscribes to model and user changes. */
+  /**
+   * Loads everything from the database and subscribes to model and user changes; it is also read again with
+   * every safety refresh of the change feed, for changes made outside it.
+   */
   load(): Promise<void>
 }
 
@@ -141,8 +144,8 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
       if (!subscribed) {
         subscribed = true
         // Returning the reload makes changes.catchUp() wait for it, so a route that changed a model answers only
-        // once this replica serves the change. A failed reload keeps the old snapshot; the feed's periodic refresh
-        // re-delivers recent events, which retries it.
+        // once this replica serves the change. A failed reload keeps the old snapshot until the next one: the
+        // registry is read again with every safety refresh (also for changes made outside the feed).
         changes.subscribe((events) =>
           events.some(isRelevant)
             ? reload().catch((err: unknown) => {
@@ -151,6 +154,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
               })
             : undefined,
         )
+        changes.everyRefresh(reload)
       }
       await reload()
     },

@@ -1,9 +1,8 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { recordChange } from '../../src/changes/change-feed.js'
 import { openDatabase } from '../../src/db/database.js'
 import { type FakeEngine, startFakeEngine } from '../support/fake-engine.js'
-import { type SeededKey, seedKey, seedModel, seedUser } from '../support/seed.js'
+import { deleteSeededKey, type SeededKey, seedKey, seedModel, seedUser } from '../support/seed.js'
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js'
 import { ADMIN_PASSWORD, startGateway, type TestGateway } from '../support/test-app.js'
 import { createTestDatabase, dbTargets, type TestDatabase } from '../support/test-db.js'
@@ -188,14 +187,7 @@ describe.each(dbTargets().filter((t) => t === 'postgres'))('database outage on %
     // Another replica deletes the key, straight on Postgres (not through the cut proxy).
     const other = await openDatabase(testDb.options)
     try {
-      await other.db.transaction().execute(async (tx) => {
-        const row = await tx
-          .deleteFrom('api_keys')
-          .where('id', '=', cachedKey.id)
-          .returning('key_hash')
-          .executeTakeFirstOrThrow()
-        await recordChange(tx, 'key', row.key_hash)
-      })
+      await deleteSeededKey(other.db, cachedKey.id)
     } finally {
       await other.close()
     }
@@ -215,14 +207,7 @@ describe.each(dbTargets().filter((t) => t === 'postgres'))('database outage on %
       // Deleted on Postgres while this replica cannot hear the NOTIFY.
       const other = await openDatabase(testDb.options)
       try {
-        await other.db.transaction().execute(async (tx) => {
-          const row = await tx
-            .deleteFrom('api_keys')
-            .where('id', '=', doomed.id)
-            .returning('key_hash')
-            .executeTakeFirstOrThrow()
-          await recordChange(tx, 'key', row.key_hash)
-        })
+        await deleteSeededKey(other.db, doomed.id)
       } finally {
         await other.close()
       }

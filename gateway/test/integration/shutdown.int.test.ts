@@ -1,65 +1,16 @@
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { createInterface } from 'node:readline'
+import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { type Database, openDatabase } from '../../src/db/database.js'
 import { migrate } from '../../src/db/migrate.js'
 import { FAKE_PROMPT_TOKENS, startFakeEngine } from '../support/fake-engine.js'
+import { spawnGateway } from '../support/gateway-process.js'
 import { readChunks } from '../support/proxy-fixture.js'
 import { seedKey, seedModel, seedUser } from '../support/seed.js'
 import { createTestDatabase, type DbTarget, dbTargets } from '../support/test-db.js'
 
-const REPO = resolve(import.meta.dirname, '../../..')
 const TOKENS = Array.from({ length: 20 }, (_, i) => `t${i} `)
-
-/** The real CLI (`keygate serve`) as a child process, with its JSON log lines as they arrive. */
-function spawnGateway(env: Record<string, string>) {
-  const base = { ...process.env }
-  delete base.DATABASE_URL
-  delete base.TEST_DATABASE_URL
-  const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/cli.ts', 'serve'], {
-    cwd: REPO,
-    env: { ...base, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  const lines: Record<string, unknown>[] = []
-  const waiters: {
-    match: (l: Record<string, unknown>) => boolean
-    done: (l: Record<string, unknown>) => void
-  }[] = []
-  createInterface({ input: child.stdout }).on('line', (text) => {
-    let line: Record<string, unknown>
-    try {
-      line = JSON.parse(text) as Record<string, unknown>
-    } catch {
-      return
-    }
-    lines.push(line)
-    for (const w of waiters.filter((x) => x.match(line))) {
-      w.done(line)
-    }
-  })
-  let stderr = ''
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString()
-  })
-  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)))
-  const logLine = (msg: string) =>
-    new Promise<Record<string, unknown>>((done, fail) => {
-      const seen = lines.find((l) => l.msg === msg)
-      if (seen !== undefined) {
-        done(seen)
-        return
-      }
-      waiters.push({ match: (l) => l.msg === msg, done })
-      void exited.then((code) =>
-        fail(new Error(`gateway exited (${code}) before "${msg}": ${stderr}`)),
-      )
-    })
-  return { child, lines, exited, logLine }
-}
 
 describe.each(dbTargets())('graceful shutdown of the real process on %s', (target: DbTarget) => {
   const cleanups: (() => Promise<void> | void)[] = []

@@ -73,6 +73,18 @@ export async function seedKey(
   return { id: row.id, value }
 }
 
+/** Deletes a key and records its change in one transaction, as the API (on any replica) does. */
+export async function deleteSeededKey(db: Kysely<Tables>, keyId: number): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    const row = await tx
+      .deleteFrom('api_keys')
+      .where('id', '=', keyId)
+      .returning('key_hash')
+      .executeTakeFirstOrThrow()
+    await recordChange(tx, 'key', row.key_hash)
+  })
+}
+
 export async function seedModel(
   db: Kysely<Tables>,
   opts: {

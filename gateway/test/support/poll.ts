@@ -1,0 +1,21 @@
+/**
+ * Polls `check` every `everyMs` until it holds; throws naming `what` once `deadlineMs` has passed. A deadline, not
+ * a timing assertion: the test fails only if the condition never comes. A check that throws ends the wait.
+ */
+export async function pollUntil(
+  check: () => Promise<boolean>,
+  what: string,
+  deadlineMs: number,
+  everyMs = 20,
+): Promise<void> {
+  const deadline = Date.now() + deadlineMs
+  for (;;) {
+    if (await check()) {
+      return
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${what}: not seen within ${deadlineMs} ms`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, everyMs))
+  }
+}
