@@ -97,7 +97,8 @@ export class RedisLeases {
       }
     }
     this.#renewing = true
-    Promise.allSettled(calls).then((results) => {
+    // allSettled never rejects, and reportError only logs.
+    void Promise.allSettled(calls).then((results) => {
       this.#renewing = false
       const failed = results.find((r) => r.status === 'rejected')
       if (failed !== undefined) {
