@@ -2,6 +2,7 @@ import { parse as parseCookie, serialize as serializeCookie } from 'hono/utils/c
 import type { Scope } from '../db/tables.js'
 import { GatewayError } from '../http/gateway-error.js'
 import type { Metrics } from '../observability/metrics.js'
+import { readCredential } from './credential.js'
 import type { Principal } from './principal.js'
 
 /**
@@ -49,17 +50,6 @@ export interface CredentialSource {
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
-function bearerToken(header: string | undefined): string | undefined {
-  if (header === undefined) {
-    return undefined
-  }
-  const space = header.indexOf(' ')
-  if (space < 0 || header.slice(0, space).toLowerCase() !== 'bearer') {
-    return ''
-  }
-  return header.slice(space + 1).trim()
-}
-
 /** A cookie-authenticated write must come from our own origin; another site must not drive it. */
 export function isSameOrigin(header: (name: string) => string | undefined): boolean {
   const site = header('sec-fetch-site')
@@ -100,17 +90,24 @@ export function cameOverHttps(header: (name: string) => string | undefined): boo
  */
 export async function identify(source: CredentialSource, options: AuthOptions): Promise<Principal> {
   const { keys, metrics } = options
-  const token = bearerToken(source.header('authorization'))
-  if (token === undefined) {
-    return identifySession(source, options)
+  const credential = readCredential(source.header('authorization'), source.header('x-api-key'))
+  switch (credential.kind) {
+    case 'none':
+      return identifySession(source, options)
+    case 'malformed':
+      metrics.auth.inc({ result: 'malformed' })
+      throw new GatewayError('invalid_api_key', {
+        message: 'Malformed Authorization header: use Bearer <key>.',
+      })
+    case 'ambiguous':
+      metrics.auth.inc({ result: 'ambiguous' })
+      throw new GatewayError('invalid_request', {
+        message: 'Send exactly one credential: one Authorization header with one Bearer key.',
+        param: 'authorization',
+      })
+    case 'key':
+      return keyPrincipal(await keys.verify(credential.token), metrics)
   }
-  if (token === '') {
-    metrics.auth.inc({ result: 'malformed' })
-    throw new GatewayError('invalid_api_key', {
-      message: 'Malformed Authorization header: use Bearer <key>.',
-    })
-  }
-  return keyPrincipal(await keys.verify(token), metrics)
 }
 
 function keyPrincipal(result: KeyVerifyResult, metrics: Metrics): Principal {
