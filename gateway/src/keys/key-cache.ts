@@ -32,6 +32,7 @@ interface CachedKey {
 }
 
 const DISABLED: KeyVerifyResult = { ok: false, reason: 'disabled' }
+const OWNER_INACTIVE: KeyVerifyResult = { ok: false, reason: 'owner_inactive' }
 const EXPIRED: KeyVerifyResult = { ok: false, reason: 'expired' }
 const UNKNOWN: KeyVerifyResult = { ok: false, reason: 'unknown' }
 const UNAVAILABLE: KeyVerifyResult = { ok: false, reason: 'unavailable' }
@@ -183,7 +184,11 @@ function toCachedKey(row: KeyPolicyRow): CachedKey {
     allowedModelNames: allowed.length === 0 ? null : new Set(allowed),
   })
   return {
-    result: row.is_active && row.owner_active ? Object.freeze({ ok: true, principal }) : DISABLED,
+    result: !row.is_active
+      ? DISABLED
+      : row.owner_active
+        ? Object.freeze({ ok: true, principal })
+        : OWNER_INACTIVE,
     userId: row.user_id,
     expiresAtMs: row.expires_at === null ? null : row.expires_at.getTime(),
   }

@@ -96,6 +96,11 @@ export class ProxyExchange implements RecordedRequest, CredentialSource {
     return this.#log
   }
 
+  /** CredentialSource's path: the route, which is the request path without its query. */
+  get path(): string {
+    return this.route
+  }
+
   header(name: string): string | undefined {
     const value = this.#req.headers[name]
     return typeof value === 'string' ? value : undefined

@@ -1,7 +1,7 @@
 import { getConnInfo } from '@hono/node-server/conninfo'
 import type { Context, Hono } from 'hono'
 import { deleteCookie } from 'hono/cookie'
-import { SESSION_COOKIE } from '../auth/identify.js'
+import { SESSION_COOKIE } from '../auth/session-identify.js'
 import type { Deps } from '../deps.js'
 import type { AppEnv } from '../http/app-env.js'
 import { GatewayError } from '../http/gateway-error.js'

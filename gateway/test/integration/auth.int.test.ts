@@ -217,10 +217,14 @@ describe.each(dbTargets())('/auth on %s', (target) => {
         admin.id,
         pwv,
       )
-      for (const token of [expired, forged, 'garbage']) {
+      for (const [token, message] of [
+        [expired, 'Your session has expired; log in again.'],
+        [forged, 'Your session is not valid; log in again.'],
+        ['garbage', 'Your session is not valid; log in again.'],
+      ] as const) {
         const res = await me(`keygate_session=${token}`)
         expect(res.status).toBe(401)
-        expect(await res.json()).toMatchObject({ error: { code: 'invalid_api_key' } })
+        expect(await res.json()).toMatchObject({ error: { code: 'invalid_session', message } })
       }
     })
   })
