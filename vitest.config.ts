@@ -12,6 +12,7 @@ export default defineConfig({
             'admin-ui/src/**/*.test.ts',
             'helm/**/*.test.ts',
             'bench/**/*.test.ts',
+            'scripts/**/*.test.mjs',
           ],
           environment: 'node',
         },
