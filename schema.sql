@@ -95,7 +95,8 @@ CREATE TABLE IF NOT EXISTS settings (
 );
 
 -- Every change a cache must see writes a row here in the same transaction and NOTIFYs `keygate_cache`.
--- kind: 'key' (target = key hash), 'user' (target = user id), 'model' (target = model id or '*').
+-- kind: 'key' (target = key hash), 'user' (target = user id), 'model' (target = model id or '*'),
+-- 'login' (a login-throttle unlock: 'user:NAME', 'address:IP' or '*').
 CREATE TABLE IF NOT EXISTS cache_events (
   id bigserial PRIMARY KEY,
   kind text NOT NULL,

@@ -3,6 +3,7 @@
 // tests when Chromium is installed. Under CI=true nothing may be left out: a missing browser or database fails.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { formatSummary, summarize } from './test-summary.mjs'
 
 const CHROMIUM = '/usr/bin/chromium'
 const isCi = process.env.CI === 'true'
@@ -44,12 +45,9 @@ const code = run('npx', [
 for (const n of notices) {
   console.log(`NOTICE: ${n}`)
 }
-let summary = 'tests: 0 passed, 1 failed'
+let summary = 'tests: 0 passed, 1 failed, 0 skipped (no report)'
 if (existsSync(report)) {
-  const r = JSON.parse(readFileSync(report, 'utf8'))
-  const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0)
-  const failed = (r.numFailedTests ?? 0) + (code !== 0 && r.numFailedTests === 0 ? 1 : 0)
-  summary = `tests: ${r.numPassedTests} passed, ${failed} failed, ${skipped} skipped`
+  summary = formatSummary(summarize(JSON.parse(readFileSync(report, 'utf8')), code))
 }
 console.log(summary)
 process.exit(code)

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util'
 import { runKeysCreate } from './cli/keys-create.js'
 import { runMigrate } from './cli/migrate.js'
 import { runResetAdminPassword } from './cli/reset-admin-password.js'
+import { runUnlock } from './cli/unlock.js'
 import { parseConfig } from './config.js'
 import { runGateway } from './main.js'
 import { createLogger } from './observability/logger.js'
@@ -12,7 +13,10 @@ Commands:
   serve                          start the gateway (default)
   migrate                        run the pending database migrations and exit
   reset-admin-password [--password P]
-                                 set a new password for user admin (generated and printed if omitted)
+                                 set a new password for user admin (generated and printed if omitted);
+                                 also clears admin's failed logins
+  unlock (--user NAME | --address IP | --all)
+                                 clear failed-login counters on every running gateway
   keys create --user NAME --name NAME [--scope inference,management] [--models a,b]
               [--expires-in SECONDS] [--custom VALUE] [--description TEXT]
                                  create an API key and print its value once
@@ -44,6 +48,8 @@ async function main(argv: string[]): Promise<number> {
         config,
         parseArgs({ args: rest, options: { password: { type: 'string' } } }).values,
       )
+    case 'unlock':
+      return runUnlock(config, rest)
     case 'keys':
       if (rest[0] !== 'create') {
         console.error(USAGE)

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
+import { type Cidr, parseCidr } from './auth/client-address.js'
 
 /** Variables that may also be given as `NAME_FILE`, the path of a mounted secret. */
 const FILE_VARIABLES = [
@@ -17,6 +18,29 @@ const optionalText = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
 
+/** Comma-separated networks (`10.0.0.0/8, fd00::/8`) or addresses; every entry that is not one is named. */
+const trustedProxies = z
+  .string()
+  .default('')
+  .transform((v, ctx): Cidr[] => {
+    const cidrs: Cidr[] = []
+    for (const entry of v.split(',').map((e) => e.trim())) {
+      if (entry === '') {
+        continue
+      }
+      const cidr = parseCidr(entry)
+      if (cidr === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `'${entry}' is not an IP address or CIDR network (e.g. 10.0.0.0/8, fd00::/8)`,
+        })
+      } else {
+        cidrs.push(cidr)
+      }
+    }
+    return cidrs
+  })
+
 const Env = z.object({
   PORT: port.default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -32,6 +56,7 @@ const Env = z.object({
   KEYGATE_HEALTH_INTERVAL_MS: positiveInt.default(5_000),
   KEYGATE_SHUTDOWN_GRACE_MS: positiveInt.default(30_000),
   KEYGATE_METRICS_TOKEN: optionalText,
+  KEYGATE_TRUSTED_PROXIES: trustedProxies,
   KEYGATE_REDIS_URL: optionalText.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
   // Braces would change the Redis Cluster hash tag the limit keys rely on.
   KEYGATE_REDIS_PREFIX: z
@@ -60,6 +85,8 @@ export type Config = Readonly<{
   healthIntervalMs: number
   shutdownGraceMs: number
   metricsToken: string | undefined
+  /** Peers whose X-Forwarded-For names the client (auth/client-address.ts); empty: none. */
+  trustedProxies: readonly Cidr[]
   /** Redis/Valkey holding the limit counters; unset → counted in process. */
   redisUrl: string | undefined
   redisPrefix: string
@@ -127,6 +154,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       healthIntervalMs: e.KEYGATE_HEALTH_INTERVAL_MS,
       shutdownGraceMs: e.KEYGATE_SHUTDOWN_GRACE_MS,
       metricsToken: e.KEYGATE_METRICS_TOKEN,
+      trustedProxies: Object.freeze(e.KEYGATE_TRUSTED_PROXIES),
       redisUrl: e.KEYGATE_REDIS_URL,
       redisPrefix: e.KEYGATE_REDIS_PREFIX,
       redisTimeoutMs: e.KEYGATE_REDIS_TIMEOUT_MS,

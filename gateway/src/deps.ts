@@ -1,5 +1,8 @@
 import type { Logger } from 'pino'
+import { type ClientAddressOf, createClientAddressOf } from './auth/client-address.js'
 import type { AuthOptions } from './auth/identify.js'
+import { LoginThrottle } from './auth/login-throttle.js'
+import { followUnlocks } from './auth/login-unlock.js'
 import { loadSessionSecret } from './auth/session-secret.js'
 import { createSessionService, type SessionService } from './auth/session-service.js'
 import { ChangeFeed } from './changes/change-feed.js'
@@ -33,6 +36,10 @@ export interface Deps {
   readonly usage: UsageRecorder
   /** Writes down every finished request: metrics, usage, the access line. */
   readonly recorder: RequestRecorder
+  /** Failed logins per (username, address), address and username; cleared by `keygate unlock` events. */
+  readonly loginThrottle: LoginThrottle
+  /** The client's address from the socket's and X-Forwarded-For (KEYGATE_TRUSTED_PROXIES). */
+  readonly clientAddressOf: ClientAddressOf
   /** What identifying a caller needs: the key verifier, sessions, and the auth metric. */
   readonly auth: AuthOptions
   /** True once the key cache and model registry are loaded and following changes. */
@@ -87,6 +94,8 @@ export async function createDeps(config: Config, options: CreateDepsOptions): Pr
     ...(options.resolveHost === undefined ? {} : { resolveHost: options.resolveHost }),
   })
   const usage = createUsageRecorder({ db, logger, metrics, clock })
+  const loginThrottle = new LoginThrottle({ clock })
+  followUnlocks(changes, loginThrottle)
   await changes.start()
   // After the feed: a key created between the two reads is then announced by an event.
   await keys.start()
@@ -109,6 +118,8 @@ export async function createDeps(config: Config, options: CreateDepsOptions): Pr
     upstreams,
     usage,
     recorder: new RequestRecorder({ metrics, usage }),
+    loginThrottle,
+    clientAddressOf: createClientAddressOf(config.trustedProxies),
     auth: { keys, sessions, metrics },
     isReady: () => changes.refreshAgeSeconds() * 1000 < 3 * config.keyRefreshMs + 5_000,
   }

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http'
 import { getRequestListener, type Http2Bindings, type HttpBindings } from '@hono/node-server'
 import { createApp } from './app.js'
 import type { Deps } from './deps.js'
+import { answerClientError } from './http/client-error.js'
 import { createProxyListener, proxyRouteFor } from './proxy/proxy-routes.js'
 
 export interface RunningServer {
@@ -43,7 +44,9 @@ export function startServer(deps: Deps, host: string, port: number): Promise<Run
     logger: deps.logger,
     maxBodyBytes: deps.config.maxBodyBytes,
   })
-  const server = createServer((req, res) => {
+  // Repeated headers are joined (RFC 9110 §5.3) instead of node:http keeping only the first Authorization or
+  // Content-Type: the proxy path then sees what Hono's Headers show, and identify() can refuse two credentials.
+  const server = createServer({ joinDuplicateHeaders: true }, (req, res) => {
     if (draining) {
       // Every answer closes its connection, so keep-alive clients move to another replica. writeHead keeps it.
       res.setHeader('connection', 'close')
@@ -55,6 +58,9 @@ export function startServer(deps: Deps, host: string, port: number): Promise<Run
       void proxy(route, req, res)
     }
   })
+  server.on('clientError', (err: Error & { code?: string }, socket) =>
+    answerClientError(err, socket, deps.logger),
+  )
   return new Promise((resolve, reject) => {
     server.once('error', reject)
     server.listen(port, host, () => {

@@ -1,36 +1,25 @@
-import { parse as parseCookie, serialize as serializeCookie } from 'hono/utils/cookie'
 import type { Scope } from '../db/tables.js'
 import { GatewayError } from '../http/gateway-error.js'
 import type { Metrics } from '../observability/metrics.js'
+import { readCredential } from './credential.js'
 import type { Principal } from './principal.js'
+import { identifySession, type SessionVerifier } from './session-identify.js'
 
 /**
  * Who is calling: a bearer API key or the session cookie. Framework-free, so the Hono middleware and the node:http
  * proxy path (proxy/proxy-exchange.ts) run the same checks.
  */
 
-export const SESSION_COOKIE = 'keygate_session'
-
 export type KeyVerifyResult =
   | { ok: true; principal: Principal }
-  | { ok: false; reason: 'unknown' | 'expired' | 'disabled' | 'unavailable' }
+  | { ok: false; reason: 'unknown' | 'expired' | 'disabled' | 'owner_inactive' | 'unavailable' }
 
 /** Verifies a bearer key; answers synchronously for a cached key (the hot path). */
 export interface KeyVerifier {
   verify(token: string): KeyVerifyResult | Promise<KeyVerifyResult>
 }
 
-export interface SessionCheck {
-  principal: Principal
-  /** A fresh token when the session was close to expiry, to be set as the cookie. */
-  renewedToken: string | null
-  maxAgeSeconds: number
-}
-
-export interface SessionVerifier {
-  /** Null for a token that is invalid, expired, or whose user is gone or inactive. */
-  verify(token: string): Promise<SessionCheck | null>
-}
+export type { SessionVerifier } from './session-identify.js'
 
 export interface AuthOptions {
   keys: KeyVerifier
@@ -41,57 +30,12 @@ export interface AuthOptions {
 /** What identification reads from a request. */
 export interface CredentialSource {
   readonly method: string
+  /** The request path without the query (what a session that must change its password may reach). */
+  readonly path: string
   /** A request header by its lowercase name. */
   header(name: string): string | undefined
   /** Sets a renewed session cookie (a `Set-Cookie` value) on the response. */
   setCookie(value: string): void
-}
-
-const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
-
-function bearerToken(header: string | undefined): string | undefined {
-  if (header === undefined) {
-    return undefined
-  }
-  const space = header.indexOf(' ')
-  if (space < 0 || header.slice(0, space).toLowerCase() !== 'bearer') {
-    return ''
-  }
-  return header.slice(space + 1).trim()
-}
-
-/** A cookie-authenticated write must come from our own origin; another site must not drive it. */
-export function isSameOrigin(header: (name: string) => string | undefined): boolean {
-  const site = header('sec-fetch-site')
-  if (site !== undefined) {
-    return site === 'same-origin' || site === 'none'
-  }
-  const origin = header('origin')
-  if (origin === undefined) {
-    return true // not a browser cross-site request: browsers send Origin on cross-site POSTs
-  }
-  const host = header('host')
-  try {
-    return host !== undefined && new URL(origin).host === host
-  } catch {
-    return false
-  }
-}
-
-/** The session cookie: HttpOnly, SameSite=Lax, Secure when the request came over https (behind the ingress). */
-export function sessionCookie(token: string, maxAgeSeconds: number, secure: boolean): string {
-  return serializeCookie(SESSION_COOKIE, token, {
-    httpOnly: true,
-    sameSite: 'Lax',
-    secure,
-    path: '/',
-    maxAge: maxAgeSeconds,
-  })
-}
-
-/** Whether the client reached us over https: TLS ends at the ingress, which says so in X-Forwarded-Proto. */
-export function cameOverHttps(header: (name: string) => string | undefined): boolean {
-  return header('x-forwarded-proto') === 'https'
 }
 
 /**
@@ -100,17 +44,24 @@ export function cameOverHttps(header: (name: string) => string | undefined): boo
  */
 export async function identify(source: CredentialSource, options: AuthOptions): Promise<Principal> {
   const { keys, metrics } = options
-  const token = bearerToken(source.header('authorization'))
-  if (token === undefined) {
-    return identifySession(source, options)
+  const credential = readCredential(source.header('authorization'), source.header('x-api-key'))
+  switch (credential.kind) {
+    case 'none':
+      return identifySession(source, options.sessions, metrics)
+    case 'malformed':
+      metrics.auth.inc({ result: 'malformed' })
+      throw new GatewayError('invalid_api_key', {
+        message: 'Malformed Authorization header: use Bearer <key>.',
+      })
+    case 'ambiguous':
+      metrics.auth.inc({ result: 'ambiguous' })
+      throw new GatewayError('invalid_request', {
+        message: 'Send exactly one credential: one Authorization header with one Bearer key.',
+        param: 'authorization',
+      })
+    case 'key':
+      return keyPrincipal(await keys.verify(credential.token), metrics)
   }
-  if (token === '') {
-    metrics.auth.inc({ result: 'malformed' })
-    throw new GatewayError('invalid_api_key', {
-      message: 'Malformed Authorization header: use Bearer <key>.',
-    })
-  }
-  return keyPrincipal(await keys.verify(token), metrics)
 }
 
 function keyPrincipal(result: KeyVerifyResult, metrics: Metrics): Principal {
@@ -125,57 +76,16 @@ function keyPrincipal(result: KeyVerifyResult, metrics: Metrics): Principal {
   return result.principal
 }
 
-async function identifySession(source: CredentialSource, options: AuthOptions): Promise<Principal> {
-  const { metrics } = options
-  const header = source.header('cookie')
-  const cookie =
-    header === undefined ? undefined : parseCookie(header, SESSION_COOKIE)[SESSION_COOKIE]
-  if (cookie === undefined || cookie === '') {
-    metrics.auth.inc({ result: 'missing' })
-    throw new GatewayError('missing_api_key')
-  }
-  const session = await verifySession(options, cookie)
-  if (session === null) {
-    metrics.auth.inc({ result: 'session_invalid' })
-    throw new GatewayError('invalid_api_key', {
-      message: 'Your session has expired; log in again.',
-    })
-  }
-  if (UNSAFE_METHODS.has(source.method) && !isSameOrigin((name) => source.header(name))) {
-    metrics.auth.inc({ result: 'cross_site' })
-    throw new GatewayError('insufficient_permissions', { message: 'Cross-site request refused.' })
-  }
-  metrics.auth.inc({ result: 'session' })
-  if (session.renewedToken !== null) {
-    source.setCookie(
-      sessionCookie(
-        session.renewedToken,
-        session.maxAgeSeconds,
-        cameOverHttps((n) => source.header(n)),
-      ),
-    )
-  }
-  return session.principal
-}
+/** The caller holds the secret, so saying why the key is refused leaks nothing. */
+const KEY_REFUSALS = {
+  unknown: 'Incorrect API key provided.',
+  expired: 'This API key has expired.',
+  disabled: 'This API key is disabled.',
+  owner_inactive: "This API key's owner is deactivated.",
+} as const
 
-/** A session is checked against the users table: when the database is away that is an outage (503), not a 500. */
-async function verifySession(options: AuthOptions, cookie: string): Promise<SessionCheck | null> {
-  try {
-    return await options.sessions.verify(cookie)
-  } catch (err) {
-    options.metrics.auth.inc({ result: 'unavailable' })
-    throw new GatewayError('database_unavailable', { cause: err })
-  }
-}
-
-function invalidKeyMessage(reason: 'unknown' | 'expired' | 'disabled'): string {
-  if (reason === 'expired') {
-    return 'This API key has expired.'
-  }
-  if (reason === 'disabled') {
-    return 'This API key is disabled.'
-  }
-  return 'Incorrect API key provided.'
+function invalidKeyMessage(reason: keyof typeof KEY_REFUSALS): string {
+  return KEY_REFUSALS[reason]
 }
 
 /** Throws 403 unless the caller holds `scope` (a session holds both). */

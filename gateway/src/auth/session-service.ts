@@ -3,8 +3,8 @@ import type { Kysely } from 'kysely'
 import type { Clock } from '../clock.js'
 import type { Tables } from '../db/tables.js'
 import { findSessionUser, type SessionUser } from '../users/user-repository.js'
-import type { SessionCheck, SessionVerifier } from './identify.js'
 import { ALL_SCOPES } from './principal.js'
+import type { SessionRefusal, SessionVerification, SessionVerifier } from './session-identify.js'
 import {
   passwordVersion,
   readSessionToken,
@@ -37,16 +37,22 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
     signSessionToken(secret, clock.now(), user.id, versionOf(user))
 
   return {
-    async verify(token: string): Promise<SessionCheck | null> {
+    async verify(token: string): Promise<SessionVerification> {
       const claims = await readSessionToken(secret, clock.now(), token)
-      if (claims === null) {
-        return null
+      if (typeof claims === 'string') {
+        return refused(claims)
       }
       const user = await findSessionUser(db, claims.userId)
-      if (user === undefined || !user.is_active || !sameText(claims.pwv, versionOf(user))) {
-        return null
+      if (user === undefined) {
+        return refused('deleted')
       }
-      return {
+      if (!user.is_active) {
+        return refused('inactive')
+      }
+      if (!sameText(claims.pwv, versionOf(user))) {
+        return refused('password_changed')
+      }
+      const session = {
         principal: {
           userId: user.id,
           username: user.username,
@@ -57,7 +63,9 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
         },
         renewedToken: shouldRenew(claims, clock.now()) ? await sign(user) : null,
         maxAgeSeconds: SESSION_SECONDS,
+        passwordChangeRequired: user.require_password_change,
       }
+      return { ok: true, session }
     },
 
     async issue(userId: number) {
@@ -68,6 +76,10 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
       return { token: await sign(user), maxAgeSeconds: SESSION_SECONDS }
     },
   }
+}
+
+function refused(reason: SessionRefusal): SessionVerification {
+  return { ok: false, reason }
 }
 
 function sameText(a: string, b: string): boolean {

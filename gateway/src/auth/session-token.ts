@@ -36,12 +36,15 @@ export function signSessionToken(
     .sign(secret)
 }
 
-/** The claims of a valid, unexpired token signed with `secret`; null for anything else (never throws for a bad token). */
+/**
+ * The claims of a valid, unexpired token signed with `secret`; 'expired' for one that was valid, 'invalid' for
+ * anything else (never throws for a bad token).
+ */
 export async function readSessionToken(
   secret: Uint8Array,
   nowMs: number,
   token: string,
-): Promise<SessionClaims | null> {
+): Promise<SessionClaims | 'expired' | 'invalid'> {
   try {
     const { payload } = await jwtVerify(token, secret, {
       algorithms: ['HS256'],
@@ -51,10 +54,14 @@ export async function readSessionToken(
     const claims = Claims.safeParse(payload)
     return claims.success
       ? { userId: Number(claims.data.sub), exp: claims.data.exp, pwv: claims.data.pwv }
-      : null
+      : 'invalid'
   } catch (err) {
+    // Malformed, forged or expired: an outcome, not an outage. jose checks the signature before the expiry.
+    if (err instanceof errors.JWTExpired) {
+      return 'expired'
+    }
     if (err instanceof errors.JOSEError) {
-      return null // malformed, forged or expired: an outcome, not an outage
+      return 'invalid'
     }
     throw err
   }

@@ -12,8 +12,17 @@ const RETENTION = '1 day'
 const GAP_RETENTION_MS = 10 * 60_000
 const MAX_GAPS = 10_000
 
-/** key: target is the key hash; user: the user id; model: the model id (or '*'). */
-export type ChangeKind = 'key' | 'user' | 'model'
+/**
+ * key: target is the key hash; user: the user id; model: the model id (or '*'); login: a login-throttle unlock
+ * (auth/login-unlock.ts: `user:NAME`, `address:IP` or `*`).
+ */
+export type ChangeKind = 'key' | 'user' | 'model' | 'login'
+
+const KINDS: ReadonlySet<string> = new Set<ChangeKind>(['key', 'user', 'model', 'login'])
+
+function isChangeKind(kind: string): kind is ChangeKind {
+  return KINDS.has(kind)
+}
 
 export interface ChangeEvent {
   readonly id: number
@@ -191,7 +200,7 @@ export class ChangeFeed {
     this.#lastCaughtUpAt = this.#now()
     const events: ChangeEvent[] = []
     for (const r of rows) {
-      if (r.kind === 'key' || r.kind === 'user' || r.kind === 'model') {
+      if (isChangeKind(r.kind)) {
         events.push({ id: r.id, kind: r.kind, target: r.target })
       }
     }

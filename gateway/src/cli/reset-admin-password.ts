@@ -1,9 +1,10 @@
 import { SYSTEM_ACTOR } from '../audit/audit-log.js'
+import { recordUnlock } from '../auth/login-unlock.js'
 import type { Config } from '../config.js'
 import { openDatabase } from '../db/database.js'
 import { migrate } from '../db/migrate.js'
 import { databaseOptionsFor } from '../deps.js'
-import { generatePassword, resetAdminAccount } from '../users/admin-account.js'
+import { ADMIN_USERNAME, generatePassword, resetAdminAccount } from '../users/admin-account.js'
 import { hashPassword } from '../users/password.js'
 import { NEW_PASSWORD } from '../users/user-input.js'
 import { lockAdminChanges } from '../users/user-repository.js'
@@ -11,7 +12,8 @@ import { lockAdminChanges } from '../users/user-repository.js'
 /**
  * `keygate reset-admin-password [--password P]`: makes user `admin` an active admin (creating it if needed) with the
  * given password, or a generated one that is printed once and must be changed at the next login. Setting the password
- * ends every existing session of `admin`. With the embedded database, stop the gateway first (PGlite is single-process).
+ * ends every existing session of `admin` and clears admin's failed logins on every running replica. With the
+ * embedded database, stop the gateway first (PGlite is single-process).
  */
 export async function runResetAdminPassword(
   config: Config,
@@ -38,6 +40,8 @@ export async function runResetAdminPassword(
         actor: SYSTEM_ACTOR,
         action: 'user.admin_password_reset',
       })
+      // The way back in must also work while the login throttle is holding admin out.
+      await recordUnlock(tx, { username: ADMIN_USERNAME }, SYSTEM_ACTOR)
     })
   } finally {
     await database.close()

@@ -2,6 +2,7 @@ import { HTTPException } from 'hono/http-exception'
 import { isDatabaseUnavailable } from '../db/database-unavailable.js'
 import { toErrorBody } from './error-body.js'
 import { GatewayError } from './gateway-error.js'
+import { ClientClosedError } from './read-request-body.js'
 
 /** Any thrown value as the error the client gets: unknown ones are 500s that reveal nothing. */
 export function toGatewayError(err: unknown): GatewayError {
@@ -16,6 +17,10 @@ export function toGatewayError(err: unknown): GatewayError {
     if (err.status === 400) {
       return new GatewayError('invalid_request', { cause: err, message: 'Malformed request.' })
     }
+  }
+  if (err instanceof ClientClosedError) {
+    // Before the database check: a reset client socket carries ECONNRESET too, and is not an outage.
+    return new GatewayError('client_closed_request', { cause: err })
   }
   if (isDatabaseUnavailable(err)) {
     return new GatewayError('database_unavailable', { cause: err })

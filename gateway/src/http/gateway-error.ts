@@ -16,6 +16,11 @@ export const ERRORS = {
     type: 'invalid_request_error',
     message: 'Incorrect API key provided.',
   },
+  invalid_session: {
+    status: 401,
+    type: 'invalid_request_error',
+    message: 'Your session has expired; log in again.',
+  },
   invalid_credentials: {
     status: 401,
     type: 'invalid_request_error',
@@ -25,6 +30,12 @@ export const ERRORS = {
     status: 403,
     type: 'permission_error',
     message: 'This credential does not have permission for this action.',
+  },
+  password_change_required: {
+    status: 403,
+    type: 'permission_error',
+    message:
+      'You must change your password before using this session: POST /auth/update-password (the UI asks for it).',
   },
   not_found: { status: 404, type: 'invalid_request_error', message: 'Not found.' },
   model_not_found: {
@@ -36,6 +47,11 @@ export const ERRORS = {
     status: 405,
     type: 'invalid_request_error',
     message: 'Method not allowed.',
+  },
+  request_timeout: {
+    status: 408,
+    type: 'invalid_request_error',
+    message: 'The request was not received in time.',
   },
   conflict: { status: 409, type: 'invalid_request_error', message: 'The resource already exists.' },
   request_too_large: {
@@ -57,6 +73,17 @@ export const ERRORS = {
     status: 429,
     type: 'requests',
     message: 'Too many requests; retry later.',
+  },
+  request_headers_too_large: {
+    status: 431,
+    type: 'invalid_request_error',
+    message: 'The request headers are too large.',
+  },
+  /** nginx's convention: recorded in metrics and the access line for a client that left; nobody reads the body. */
+  client_closed_request: {
+    status: 499,
+    type: 'invalid_request_error',
+    message: 'The client closed the request.',
   },
   internal_error: { status: 500, type: 'server_error', message: 'Internal error.' },
   upstream_error: {

@@ -10,8 +10,8 @@ export function bodyTooLarge(maxBytes: number): GatewayError {
 
 /** Thrown when the client closes the request before its body ended: a client that left, not an outage. */
 export class ClientClosedError extends Error {
-  constructor() {
-    super('the client closed the request before its body ended')
+  constructor(cause?: unknown) {
+    super('the client closed the request before its body ended', { cause })
     this.name = 'ClientClosedError'
   }
 }

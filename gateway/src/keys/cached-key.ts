@@ -15,6 +15,7 @@ export interface CachedKey {
 }
 
 const DISABLED: KeyVerifyResult = Object.freeze({ ok: false, reason: 'disabled' })
+const OWNER_INACTIVE: KeyVerifyResult = Object.freeze({ ok: false, reason: 'owner_inactive' })
 
 /** Builds the entry for a policy row once, so that every hit returns the same frozen result. */
 export function toCachedKey(row: KeyPolicyRow, refreshAtMs: number): CachedKey {
@@ -28,7 +29,11 @@ export function toCachedKey(row: KeyPolicyRow, refreshAtMs: number): CachedKey {
     allowedModelNames: allowed.length === 0 ? null : new Set(allowed),
   })
   return {
-    result: row.is_active && row.owner_active ? Object.freeze({ ok: true, principal }) : DISABLED,
+    result: !row.is_active
+      ? DISABLED
+      : row.owner_active
+        ? Object.freeze({ ok: true, principal })
+        : OWNER_INACTIVE,
     userId: row.user_id,
     expiresAtMs: row.expires_at === null ? null : row.expires_at.getTime(),
     refreshAtMs,

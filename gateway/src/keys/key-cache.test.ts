@@ -115,13 +115,13 @@ describe('KeyCache', () => {
     expect(loader.calls).toBe(1)
   })
 
-  it('answers disabled for an inactive key or a key of an inactive owner', async () => {
+  it('answers disabled for an inactive key, owner_inactive for a key of an inactive owner', async () => {
     const { cache } = setup({
       [HASH]: row({ is_active: false }),
       [OTHER]: row({ id: 8, owner_active: false }),
     })
     expect(await settle(cache.verify(HASH))).toEqual({ ok: false, reason: 'disabled' })
-    expect(await settle(cache.verify(OTHER))).toEqual({ ok: false, reason: 'disabled' })
+    expect(await settle(cache.verify(OTHER))).toEqual({ ok: false, reason: 'owner_inactive' })
   })
 
   it('shares one database read among concurrent misses (single flight)', async () => {
@@ -186,7 +186,7 @@ describe('KeyCache', () => {
     table.set(HASH, row({ owner_active: false }))
     cache.apply([{ id: 2, kind: 'user', target: '3' }])
     expect(cache.verify(OTHER)).toMatchObject({ ok: true })
-    expect(await settle(cache.verify(HASH))).toEqual({ ok: false, reason: 'disabled' })
+    expect(await settle(cache.verify(HASH))).toEqual({ ok: false, reason: 'owner_inactive' })
     expect(loader.calls).toBe(3)
   })
 

@@ -1,13 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono'
-import {
-  type AuthOptions,
-  type CredentialSource,
-  cameOverHttps,
-  checkScope,
-  identify,
-  isSameOrigin,
-  sessionCookie,
-} from '../auth/identify.js'
+import { type AuthOptions, type CredentialSource, checkScope, identify } from '../auth/identify.js'
+import { cameOverHttps, isSameOrigin, sessionCookie } from '../auth/session-identify.js'
 import type { Scope } from '../db/tables.js'
 import type { AppEnv } from '../http/app-env.js'
 import { GatewayError } from '../http/gateway-error.js'
@@ -16,6 +9,7 @@ import { GatewayError } from '../http/gateway-error.js'
 function credentialsOf(c: Context<AppEnv>): CredentialSource {
   return {
     method: c.req.method,
+    path: c.req.path,
     header: (name) => c.req.header(name),
     setCookie: (value) => c.header('set-cookie', value, { append: true }),
   }

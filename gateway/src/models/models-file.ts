@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
+import { findUnstorableText } from '../http/storable-text.js'
 
 /** A model name is what clients send as `model`: printable, no spaces, no slashes at either end. */
 export const MODEL_NAME = z
@@ -59,6 +60,10 @@ export function parseModelsFile(text: string): ModelsFileResult {
       ok: false,
       problems: [`not valid JSON or YAML: ${err instanceof Error ? err.message : String(err)}`],
     }
+  }
+  const unstorable = findUnstorableText(data)
+  if (unstorable !== undefined) {
+    return { ok: false, problems: [`${unstorable.path || '(root)'}: ${unstorable.problem}`] }
   }
   const parsed = ModelsFile.safeParse(data)
   if (!parsed.success) {

@@ -3,7 +3,8 @@ import type { Logger } from 'pino'
 import { type AuthOptions, type CredentialSource, checkScope, identify } from '../auth/identify.js'
 import type { Principal } from '../auth/principal.js'
 import { toErrorResponse, toGatewayError } from '../http/error-response.js'
-import { GatewayError } from '../http/gateway-error.js'
+import { ERRORS, GatewayError } from '../http/gateway-error.js'
+import { requireJsonContentType } from '../http/media-type.js'
 import { readRequestBody } from '../http/read-request-body.js'
 import { acceptRequestId } from '../http/request-id.js'
 import { modelNotFound } from '../models/model-not-found.js'
@@ -27,7 +28,7 @@ import { fromEngineResponse, fromTransportError } from './upstream-error.js'
 /** Seconds a client should wait before retrying when no instance can take the request. */
 const NO_INSTANCE_RETRY_AFTER_SECONDS = 5
 /** What the access log and metrics record for a request whose client went away (nginx's convention). */
-const CLIENT_CLOSED_STATUS = 499
+const CLIENT_CLOSED_STATUS = ERRORS.client_closed_request.status
 
 /** What the proxied routes use, and nothing more. */
 export interface ProxyServices {
@@ -95,6 +96,11 @@ export class ProxyExchange implements RecordedRequest, CredentialSource {
     return this.#log
   }
 
+  /** CredentialSource's path: the route, which is the request path without its query. */
+  get path(): string {
+    return this.route
+  }
+
   header(name: string): string | undefined {
     const value = this.#req.headers[name]
     return typeof value === 'string' ? value : undefined
@@ -123,6 +129,7 @@ export class ProxyExchange implements RecordedRequest, CredentialSource {
     const principal = await identify(this, services.auth)
     this.principal = principal
     checkScope(principal, 'inference')
+    requireJsonContentType(this.header('content-type'))
     const req = parseInferenceBody(await readRequestBody(this.#req, services.maxBodyBytes))
     const model = services.models.resolve(principal, req.model)
     if (model === undefined) {

@@ -1,3 +1,4 @@
+import { decodeUtf8Body } from '../http/body-text.js'
 import { GatewayError } from '../http/gateway-error.js'
 import { applySplices, type ObjectSpans, objectSpans, type Splice } from './json-members.js'
 
@@ -18,20 +19,13 @@ export interface InferenceRequest {
   readonly hasStreamOptions: boolean
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true })
-
 function invalid(message: string, param: string | null = null, cause?: unknown): GatewayError {
   return new GatewayError('invalid_request', { message, param, cause })
 }
 
 /** Throws a 400 `invalid_request` for bytes that are not UTF-8 JSON with a string `model`. */
 export function parseInferenceBody(bytes: Uint8Array): InferenceRequest {
-  let text: string
-  try {
-    text = utf8.decode(bytes)
-  } catch (err) {
-    throw invalid('The request body is not valid UTF-8.', null, err)
-  }
+  const text = decodeUtf8Body(bytes)
   let json: unknown
   try {
     json = JSON.parse(text)

@@ -1,8 +1,7 @@
 import { getConnInfo } from '@hono/node-server/conninfo'
 import type { Context, Hono } from 'hono'
 import { deleteCookie } from 'hono/cookie'
-import { SESSION_COOKIE } from '../auth/identify.js'
-import { LoginThrottle } from '../auth/login-throttle.js'
+import { SESSION_COOKIE } from '../auth/session-identify.js'
 import type { Deps } from '../deps.js'
 import type { AppEnv } from '../http/app-env.js'
 import { GatewayError } from '../http/gateway-error.js'
@@ -18,15 +17,12 @@ import { changeOwnPassword } from '../users/user-admin.js'
 import { LoginBody, UpdatePasswordBody } from '../users/user-input.js'
 import { toUserJson } from '../users/user-view.js'
 
-/**
- * The socket's peer address. X-Forwarded-For is not trusted: any client can write it, so honouring it would let an
- * attacker pick a fresh "address" per guess. Behind a proxy, every client shares the proxy's limit.
- */
-function clientAddress(c: Context<AppEnv>): string {
+/** The socket's peer address (undefined under app.request() in unit tests, which has no socket). */
+function socketAddress(c: Context<AppEnv>): string | undefined {
   try {
-    return getConnInfo(c).remote.address ?? 'unknown'
+    return getConnInfo(c).remote.address
   } catch {
-    return 'unknown' // app.request() in unit tests has no socket
+    return undefined
   }
 }
 
@@ -47,7 +43,10 @@ function tooManyAttempts(retryAfterSeconds: number): GatewayError {
 /** POST /auth/login, /auth/logout, /auth/update-password. */
 export function registerAuthRoutes(app: Hono<AppEnv>, deps: Deps): void {
   const db = deps.database.db
-  const throttle = new LoginThrottle({ clock: deps.clock })
+  const throttle = deps.loginThrottle
+  // X-Forwarded-For counts only from KEYGATE_TRUSTED_PROXIES (auth/client-address.ts).
+  const clientAddress = (c: Context<AppEnv>) =>
+    deps.clientAddressOf(socketAddress(c), c.req.header('x-forwarded-for'))
 
   app.post('/auth/login', async (c) => {
     refuseCrossSite(c)

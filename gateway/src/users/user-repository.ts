@@ -13,6 +13,7 @@ export interface SessionUser {
   username: string
   is_admin: boolean
   is_active: boolean
+  require_password_change: boolean
   /** md5 of the password hash: changes whenever the password is set, and reveals nothing usable. */
   password_stamp: string
 }
@@ -21,7 +22,7 @@ export interface SessionUser {
 export function findSessionUser(db: Kysely<Tables>, id: number): Promise<SessionUser | undefined> {
   return db
     .selectFrom('users')
-    .select(['id', 'username', 'is_admin', 'is_active'])
+    .select(['id', 'username', 'is_admin', 'is_active', 'require_password_change'])
     .select(sql<string>`md5(password_hash)`.as('password_stamp'))
     .where('id', '=', id)
     .executeTakeFirst()

@@ -88,7 +88,7 @@ describe.each(dbTargets())('proxy access, input and disconnects on %s', (target)
       const forged = await call({ cookie: 'keygate_session=not-a-session' })
       expect(forged.status).toBe(401)
       expect(((await forged.json()) as Envelope).error.message).toBe(
-        'Your session has expired; log in again.',
+        'Your session is not valid; log in again.',
       )
       const anonymous = await call({})
       expect(anonymous.status).toBe(401)

@@ -268,7 +268,7 @@ describe.each(dbTargets())('proxy streaming and forwarding on %s', (target) => {
         {
           headers: {
             cookie: 'keygate_session=abc',
-            'x-api-key': 'kg_something',
+            'x-api-key': f.key, // the same key again: two different ones would be refused as ambiguous
             'x-request-id': 'trace-123',
             'proxy-authorization': 'Basic eA==',
           },

@@ -243,8 +243,14 @@ describe.each(dbTargets())('/v2/users on %s', (target) => {
       expect(await off.json()).toMatchObject({ is_active: false })
       const refused = await viaKey.get('/v2/users/me')
       expect(refused.status).toBe(401)
-      expect(await refused.json()).toMatchObject({ error: { code: 'invalid_api_key' } })
-      expect((await viaSession.get('/v2/users/me')).status).toBe(401)
+      expect(await refused.json()).toMatchObject({
+        error: { code: 'invalid_api_key', message: "This API key's owner is deactivated." },
+      })
+      const sessionRefused = await viaSession.get('/v2/users/me')
+      expect(sessionRefused.status).toBe(401)
+      expect(await sessionRefused.json()).toMatchObject({
+        error: { code: 'invalid_session', message: 'Your account has been deactivated.' },
+      })
 
       expect((await admin.put(`/v2/users/${u.id}`, { is_active: true })).status).toBe(200)
       expect((await viaKey.get('/v2/users/me')).status).toBe(200)

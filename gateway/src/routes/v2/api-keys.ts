@@ -6,7 +6,7 @@ import type { Deps } from '../../deps.js'
 import type { AppEnv } from '../../http/app-env.js'
 import { GatewayError } from '../../http/gateway-error.js'
 import { toPage } from '../../http/page.js'
-import { parseInput, readJsonBody, unwrapInput } from '../../http/request-input.js'
+import { parseInput, readJsonBody, readQuery, unwrapInput } from '../../http/request-input.js'
 import { type ApiKeyPage, type CreatedApiKey, toApiKey } from '../../keys/api-key-view.js'
 import {
   checkListQuery,
@@ -28,7 +28,7 @@ export function registerApiKeyRoutes(app: Hono<AppEnv>, deps: Deps): void {
 
   app.get('/v2/api-keys', async (c) => {
     const principal = c.get('principal')
-    const q = unwrapInput(checkListQuery(c.req.query()))
+    const q = unwrapInput(checkListQuery(readQuery(c)))
     const { rows, total } = await listApiKeys(db, {
       ownerId: ownerFilter(principal, q.userId, 'keys'),
       search: q.search,

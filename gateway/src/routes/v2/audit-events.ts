@@ -4,7 +4,7 @@ import { type AuditEventRecord, listAuditEvents } from '../../audit/audit-reposi
 import type { Deps } from '../../deps.js'
 import type { AppEnv } from '../../http/app-env.js'
 import { type Page, toPage } from '../../http/page.js'
-import { parseInput } from '../../http/request-input.js'
+import { parseInput, readQuery } from '../../http/request-input.js'
 import { requireAdmin } from '../../middleware/auth.js'
 
 /** An audit event as /v2/audit-events returns it; `at` is ISO 8601 in UTC. */
@@ -61,7 +61,7 @@ export const auditQuery = z.object({
 /** GET /v2/audit-events: the trail of key, user and model changes, newest first; administrators only. */
 export function registerAuditEventRoutes(app: Hono<AppEnv>, deps: Deps): void {
   app.get('/v2/audit-events', requireAdmin(), async (c) => {
-    const q = parseInput(auditQuery, c.req.query())
+    const q = parseInput(auditQuery, readQuery(c))
     const { rows, total } = await listAuditEvents(deps.database.db, {
       action: q.action,
       targetType: q.target_type,

@@ -4,7 +4,7 @@ import type { Deps } from '../../deps.js'
 import type { AppEnv } from '../../http/app-env.js'
 import { GatewayError } from '../../http/gateway-error.js'
 import { toPage } from '../../http/page.js'
-import { parseInput, readJsonBody } from '../../http/request-input.js'
+import { parseInput, readJsonBody, readQuery } from '../../http/request-input.js'
 import { requireAdmin } from '../../middleware/auth.js'
 import {
   createModel,
@@ -30,7 +30,7 @@ export function registerModelRoutes(app: Hono<AppEnv>, deps: Deps): void {
 
   app.get('/v2/models', (c) => {
     const principal = c.get('principal')
-    const query = parseInput(ListModelsQuery, c.req.query())
+    const query = parseInput(ListModelsQuery, readQuery(c))
     const models = sortModels(
       filterModels(deps.models.listFor(principal), query.search),
       query.sort_by,

@@ -4,7 +4,7 @@ import { ownerFilter } from '../../auth/owner-filter.js'
 import type { Deps } from '../../deps.js'
 import type { AppEnv } from '../../http/app-env.js'
 import { GatewayError } from '../../http/gateway-error.js'
-import { parseInput } from '../../http/request-input.js'
+import { parseInput, readQuery } from '../../http/request-input.js'
 import {
   readUsageReport,
   USAGE_DIMENSIONS,
@@ -60,7 +60,7 @@ function isDimension(d: string): d is UsageDimension {
  */
 export function registerUsageRoutes(app: Hono<AppEnv>, deps: Deps): void {
   app.get('/v2/usage', async (c) => {
-    const q = parseInput(usageQuery, c.req.query())
+    const q = parseInput(usageQuery, readQuery(c))
     const { from, to } = dayRange(q.from, q.to, deps.clock.now())
     const ownerId = ownerFilter(c.get('principal'), q.user_id, 'usage')
     try {

@@ -4,7 +4,7 @@ import type { Deps } from '../../deps.js'
 import type { AppEnv } from '../../http/app-env.js'
 import { GatewayError } from '../../http/gateway-error.js'
 import { toPage } from '../../http/page.js'
-import { parseInput, readJsonBody } from '../../http/request-input.js'
+import { parseInput, readJsonBody, readQuery } from '../../http/request-input.js'
 import { requireAdmin } from '../../middleware/auth.js'
 import {
   type Actor,
@@ -60,7 +60,7 @@ export function registerUserRoutes(app: Hono<AppEnv>, deps: Deps): void {
   })
 
   app.get('/v2/users', requireAdmin(), async (c) => {
-    const q = parseUserListQuery(c.req.query())
+    const q = parseUserListQuery(readQuery(c))
     const { rows, total } = await listUsers(db, q)
     return c.json(toPage(rows.map(toUserJson), q, total))
   })

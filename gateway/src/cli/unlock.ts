@@ -1,0 +1,62 @@
+import { isIP } from 'node:net'
+import { parseArgs } from 'node:util'
+import { SYSTEM_ACTOR } from '../audit/audit-log.js'
+import type { ThrottleTarget } from '../auth/login-throttle.js'
+import { encodeUnlockTarget, unlockLogins } from '../auth/login-unlock.js'
+import type { Config } from '../config.js'
+import { openDatabase } from '../db/database.js'
+import { migrate } from '../db/migrate.js'
+import { databaseOptionsFor } from '../deps.js'
+
+const USAGE = 'Usage: keygate unlock (--user NAME | --address IP | --all)'
+
+const OPTIONS = {
+  user: { type: 'string' },
+  address: { type: 'string' },
+  all: { type: 'boolean' },
+} as const
+
+/** Exactly one of the options, as the throttle's target; a string is the usage problem. */
+function targetOf(args: string[]): ThrottleTarget | string {
+  let values: { user?: string; address?: string; all?: boolean }
+  try {
+    values = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }).values
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err)
+  }
+  const given = [values.user, values.address, values.all].filter((v) => v !== undefined)
+  if (given.length !== 1) {
+    return 'give exactly one of --user, --address, --all'
+  }
+  if (values.user !== undefined) {
+    return values.user.trim() === '' ? '--user needs a name' : { username: values.user.trim() }
+  }
+  if (values.address !== undefined) {
+    return isIP(values.address.trim()) === 0
+      ? `--address ${values.address} is not an IP address`
+      : { address: values.address.trim() }
+  }
+  return 'all'
+}
+
+/**
+ * `keygate unlock`: forgets the failed logins of a user (from every address), of a client address, or all of them,
+ * on every running replica (an event each replica's change feed applies; see auth/login-unlock.ts). With the
+ * embedded database, which one process opens at a time, stop the gateway first: its throttle starts empty anyway.
+ */
+export async function runUnlock(config: Config, args: string[]): Promise<number> {
+  const target = targetOf(args)
+  if (typeof target === 'string') {
+    console.error(`unlock: ${target}\n${USAGE}`)
+    return 2
+  }
+  const database = await openDatabase(databaseOptionsFor(config))
+  try {
+    await migrate(database)
+    await unlockLogins(database.db, target, SYSTEM_ACTOR)
+  } finally {
+    await database.close()
+  }
+  console.log(`Failed logins cleared (${encodeUnlockTarget(target)}) on every running gateway.`)
+  return 0
+}
