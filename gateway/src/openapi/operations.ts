@@ -61,7 +61,7 @@ export const OPERATIONS: readonly Operation[] = [
       summary: `OpenAI-compatible ${route}, forwarded to one of the model's engine instances (streaming relayed as it arrives)`,
       access: 'inference',
       ok: { status: 200, contentType: 'application/json or text/event-stream' },
-      errors: [400, 404, 413, 429, 502, 503, 504],
+      errors: [400, 404, 413, 415, 429, 502, 503, 504],
     }),
   ),
   {
