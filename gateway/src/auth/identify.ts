@@ -5,7 +5,7 @@ import type { Metrics } from '../observability/metrics.js'
 import type { Principal } from './principal.js'
 
 /**
- * Who is calling: a bearer API key or the session cookie. Framework-free, so the Hono middleware and the node:http
+ * Who is calling: an API key (bearer or x-api-key) or the session cookie. Framework-free, so the Hono middleware and the node:http
  * proxy path (proxy/proxy-exchange.ts) run the same checks.
  */
 
@@ -95,19 +95,40 @@ export function cameOverHttps(header: (name: string) => string | undefined): boo
 }
 
 /**
- * The caller, from `Authorization: Bearer` (an API key) or the session cookie; rejects with the 401/403/503
- * GatewayError otherwise. A cached key is verified without I/O; only the await remains.
+ * The API key a request carries: `Authorization: Bearer <key>`, or `x-api-key: <key>` (what Anthropic's SDKs
+ * send; llama.cpp accepts it too), on every route. Undefined when neither is there; '' when what is there is not
+ * a usable key. Two headers with different keys are refused: the gateway will not guess which one was meant.
+ */
+function apiKeyOf(source: CredentialSource, metrics: Metrics): string | undefined {
+  const bearer = bearerToken(source.header('authorization'))
+  const header = source.header('x-api-key')
+  if (header === undefined) {
+    return bearer
+  }
+  const key = header.trim()
+  if (bearer !== undefined && bearer !== key) {
+    metrics.auth.inc({ result: 'ambiguous' })
+    throw new GatewayError('invalid_api_key', {
+      message: 'Ambiguous credentials: Authorization and x-api-key carry different keys; send one.',
+    })
+  }
+  return key
+}
+
+/**
+ * The caller, from an API key (apiKeyOf) or the session cookie; rejects with the 401/403/503 GatewayError
+ * otherwise. A cached key is verified without I/O; only the await remains.
  */
 export async function identify(source: CredentialSource, options: AuthOptions): Promise<Principal> {
   const { keys, metrics } = options
-  const token = bearerToken(source.header('authorization'))
+  const token = apiKeyOf(source, metrics)
   if (token === undefined) {
     return identifySession(source, options)
   }
   if (token === '') {
     metrics.auth.inc({ result: 'malformed' })
     throw new GatewayError('invalid_api_key', {
-      message: 'Malformed Authorization header: use Bearer <key>.',
+      message: 'Malformed credentials: use Authorization: Bearer <key> or x-api-key: <key>.',
     })
   }
   return keyPrincipal(await keys.verify(token), metrics)

@@ -6,7 +6,7 @@ import { toErrorResponse, toGatewayError } from '../http/error-response.js'
 import { GatewayError } from '../http/gateway-error.js'
 import { readRequestBody } from '../http/read-request-body.js'
 import { acceptRequestId } from '../http/request-id.js'
-import { modelNotFound } from '../models/model-not-found.js'
+import { modelNotFound, routeNotServed } from '../models/model-not-found.js'
 import type { ModelRegistry } from '../models/model-registry.js'
 import type {
   RecordedRequest,
@@ -17,9 +17,11 @@ import { sendWithFailover } from '../upstream/send-with-failover.js'
 import type { UpstreamPool } from '../upstream/upstream-pool.js'
 import { type AnswerEnding, sendEngineAnswer } from './engine-answer.js'
 import { toEngineHeaders } from './forward-headers.js'
+import { readMultipartModel } from './multipart-model.js'
+import { MultipartUpload } from './multipart-upload.js'
 import type { ProxyRoute } from './proxy-routes.js'
 import { readErrorBody } from './read-error-body.js'
-import { buildUpstreamBody, parseInferenceBody } from './request-body.js'
+import { buildUpstreamBody, parseInferenceBody, type UpstreamBody } from './request-body.js'
 import type { RelayOutcome } from './sse-relay.js'
 import { UpstreamCall } from './upstream-call.js'
 import { fromEngineResponse, fromTransportError } from './upstream-error.js'
@@ -68,11 +70,13 @@ export class ProxyExchange implements RecordedRequest, CredentialSource {
   model = ''
   principal: Principal | undefined
   readonly #services: ProxyServices
-  readonly #enginePath: string
+  readonly #route: ProxyRoute
   readonly #req: IncomingMessage
   readonly #res: ServerResponse
   #log: Logger | undefined
   #call: UpstreamCall | undefined
+  /** A multipart body being streamed to the engine (the audio routes). */
+  #upload: MultipartUpload | undefined
   #recorded = false
 
   constructor(
@@ -83,7 +87,7 @@ export class ProxyExchange implements RecordedRequest, CredentialSource {
   ) {
     this.#services = services
     this.route = route.path
-    this.#enginePath = route.enginePath
+    this.#route = route
     this.#req = req
     this.#res = res
     this.requestId = acceptRequestId(this.header('x-request-id'))
@@ -120,35 +124,57 @@ export class ProxyExchange implements RecordedRequest, CredentialSource {
 
   async #serve(): Promise<void> {
     const services = this.#services
+    const route = this.#route
     const principal = await identify(this, services.auth)
     this.principal = principal
     checkScope(principal, 'inference')
-    const req = parseInferenceBody(await readRequestBody(this.#req, services.maxBodyBytes))
-    const model = services.models.resolve(principal, req.model)
+    const body =
+      route.body === 'json'
+        ? parseInferenceBody(
+            await readRequestBody(this.#req, services.maxBodyBytes),
+            route.checkBody,
+          )
+        : await this.#startUpload()
+    const model = services.models.resolve(principal, body.model)
     if (model === undefined) {
-      throw modelNotFound(req.model)
+      throw modelNotFound(body.model)
+    }
+    if ((model.routes.bits & route.bit) === 0) {
+      throw routeNotServed(model.name, route.path)
     }
     this.model = services.models.labelFor(model.name)
-    const body = buildUpstreamBody(req, {
-      upstreamModel: model.upstreamModelName ?? model.name,
-      usageDefaultsOn: model.backend === 'vllm',
-    })
+    // Limits (per key and user) go here: caller, model, route and body are known, no engine is held yet.
+    const upstreamModel = model.upstreamModelName ?? model.name
+    const upload = this.#upload
+    let json: UpstreamBody | undefined
+    if (body.kind === 'json') {
+      json = buildUpstreamBody(body, {
+        upstreamModel,
+        usageDefaultsOn: model.backend === 'vllm',
+        injectsUsage: route.injectsUsage,
+      })
+    } else {
+      body.renameModel(upstreamModel)
+    }
     const call = new UpstreamCall(this.#res)
     this.#call = call
     services.recorder.engineCallStarted(this.model)
     const timeouts = services.upstreams.timeouts
+    const canResend = upload === undefined ? undefined : () => !upload.started
 
     const sent = await sendWithFailover(services.upstreams, model.instances, (endpoint) => ({
-      path: this.#enginePath,
+      path: route.enginePath,
       headers: toEngineHeaders(this.#req.headers, {
         requestId: this.requestId,
         engineApiKey: endpoint.instance.apiKey,
-        contentLength: body.bytes.byteLength,
+        contentLength: json === undefined ? upload?.contentLength : json.bytes.byteLength,
+        isJson: json !== undefined,
       }),
-      body: body.bytes,
+      body: json === undefined ? (upload as MultipartUpload).open() : json.bytes,
       signal: call.signal,
+      canResend,
     })).catch((err: unknown) => {
-      throw call.clientGone ? err : fromTransportError(err, timeouts)
+      throw call.clientGone ? err : (upload?.failure ?? fromTransportError(err, timeouts))
     })
     if (!sent.ok) {
       throw new GatewayError('upstream_unavailable', {
@@ -167,13 +193,21 @@ export class ProxyExchange implements RecordedRequest, CredentialSource {
       })
     }
     await sendEngineAnswer(res, this.#res, {
+      route,
       requestId: this.requestId,
       startedAt: this.startedAt,
-      stripUsage: body.injectedUsage,
+      stripUsage: json?.injectedUsage === true,
       clientGone: () => call.clientGone,
       toFailure: (err) => fromTransportError(err, timeouts),
       onEnd: (ending) => this.#end(res.status, ending),
     })
+  }
+
+  /** Reads a multipart form up to its `model` field; the rest follows to the engine as it arrives. */
+  async #startUpload(): Promise<MultipartUpload> {
+    const head = await readMultipartModel(this.#req, this.#services.maxBodyBytes)
+    this.#upload = new MultipartUpload(this.#req, head, this.#services.maxBodyBytes)
+    return this.#upload
   }
 
   /** Ends a request whose engine answered. */
@@ -205,7 +239,7 @@ export class ProxyExchange implements RecordedRequest, CredentialSource {
     if (res.headersSent) {
       res.destroy() // an answer was written and recording it failed; the relay handles its own failures
     } else {
-      const answer = toErrorResponse(e, this.requestId)
+      const answer = toErrorResponse(e, this.requestId, this.#route.dialect)
       res.writeHead(answer.status, answer.headers).end(answer.body)
     }
     this.#record({ status: e.status })
@@ -219,6 +253,7 @@ export class ProxyExchange implements RecordedRequest, CredentialSource {
     this.#recorded = true
     const call = this.#call
     call?.dispose()
+    this.#upload?.dispose()
     this.#services.recorder.finish(this, end, call !== undefined)
   }
 }

@@ -21,7 +21,7 @@ function rejection(text: string | Uint8Array): GatewayError {
   throw new Error('expected a rejection')
 }
 
-const same = { usageDefaultsOn: false }
+const same = { usageDefaultsOn: false, injectsUsage: true }
 
 describe('parseInferenceBody', () => {
   it('reads model, stream and stream_options', () => {
@@ -172,9 +172,17 @@ describe('buildUpstreamBody', () => {
 
   it('treats stream_options {} as asking for usage on vLLM (its default) but not on llama.cpp', () => {
     const text = '{"model":"m","stream":true,"stream_options":{}}'
-    const vllm = buildUpstreamBody(body(text), { upstreamModel: 'm', usageDefaultsOn: true })
+    const vllm = buildUpstreamBody(body(text), {
+      upstreamModel: 'm',
+      usageDefaultsOn: true,
+      injectsUsage: true,
+    })
     expect(vllm.injectedUsage).toBe(false)
-    const llama = buildUpstreamBody(body(text), { upstreamModel: 'm', usageDefaultsOn: false })
+    const llama = buildUpstreamBody(body(text), {
+      upstreamModel: 'm',
+      usageDefaultsOn: false,
+      injectsUsage: true,
+    })
     expect(dec.decode(llama.bytes)).toBe(
       '{"model":"m","stream":true,"stream_options":{"include_usage":true}}',
     )
