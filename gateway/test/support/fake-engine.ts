@@ -41,7 +41,7 @@ export type Behaviour =
   /** Never sends the status line (a request stuck in the queue, or llama.cpp's late headers). */
   | { kind: 'no_headers' }
   /** The engine's own error frame after `afterFrames` frames (vLLM then sends [DONE]; llama.cpp just closes). */
-  | { kind: 'error_mid_stream'; afterFrames?: number; message?: string }
+  | { kind: 'error_mid_stream'; afterFrames?: number; message?: string; tokens?: string[] }
   /** Destroys the socket after `afterFrames` frames. */
   | { kind: 'destroy_mid_stream'; afterFrames?: number; padBytes?: number }
   /** Destroys the socket as soon as the request arrived: a reset before any response byte (a crash). */
@@ -398,12 +398,10 @@ export async function startFakeEngine(options: FakeEngineOptions): Promise<FakeE
     }
     const behaviour = typeof script === 'function' ? script(rec) : script
     if (behaviour.kind === 'status') {
-      res.writeHead(behaviour.status, {
-        'content-type': behaviour.contentType ?? 'application/json',
-        'content-length': String(Buffer.byteLength(behaviour.body)),
-        ...behaviour.headers,
-      })
-      res.end(behaviour.body)
+      for (const [name, value] of Object.entries(behaviour.headers ?? {})) {
+        res.setHeader(name, value)
+      }
+      sendJson(flavour, req, res, behaviour.status, behaviour.body, behaviour.contentType)
       return
     }
     if (behaviour.kind === 'no_headers') {

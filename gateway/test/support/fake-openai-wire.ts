@@ -6,6 +6,7 @@ import {
   FAKE_PROMPT_TOKENS,
   LLAMA_FINGERPRINT,
   llamaId,
+  llamaTimings,
   modelOf,
   type StreamPlan,
   type WireRequest,
@@ -41,20 +42,6 @@ function llamaUsage(w: WireRequest) {
     prompt_tokens: FAKE_PROMPT_TOKENS,
     total_tokens: FAKE_PROMPT_TOKENS + w.tokens.length,
     prompt_tokens_details: { cached_tokens: FAKE_CACHED_TOKENS },
-  }
-}
-
-function llamaTimings(w: WireRequest) {
-  return {
-    cache_n: FAKE_CACHED_TOKENS,
-    prompt_n: FAKE_PROMPT_TOKENS - FAKE_CACHED_TOKENS,
-    prompt_ms: 0.744,
-    prompt_per_token_ms: 0.186,
-    prompt_per_second: 5376.344086021505,
-    predicted_n: w.tokens.length,
-    predicted_ms: 0.587,
-    predicted_per_token_ms: 0.14675,
-    predicted_per_second: 6814.310051107325,
   }
 }
 

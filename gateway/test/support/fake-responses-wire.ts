@@ -6,6 +6,7 @@ import {
   FAKE_CACHED_TOKENS,
   FAKE_PROMPT_TOKENS,
   llamaId,
+  llamaTimings,
   modelOf,
   type StreamPlan,
   type WireRequest,
@@ -95,7 +96,7 @@ function llamaStream(w: WireRequest): StreamPlan {
         output: [item],
         usage: usageOf(w),
       },
-      timings: { cache_n: FAKE_CACHED_TOKENS, prompt_n: FAKE_PROMPT_TOKENS - FAKE_CACHED_TOKENS },
+      timings: llamaTimings(w),
     }),
   ]
   return {

@@ -108,3 +108,18 @@ export function sendJson(
 export function llamaError(status: number, message: string, type: string): string {
   return JSON.stringify({ error: { code: status, message, type } })
 }
+
+/** llama.cpp's `timings` on the last frame of an answer. */
+export function llamaTimings(w: WireRequest) {
+  return {
+    cache_n: FAKE_CACHED_TOKENS,
+    prompt_n: FAKE_PROMPT_TOKENS - FAKE_CACHED_TOKENS,
+    prompt_ms: 0.744,
+    prompt_per_token_ms: 0.186,
+    prompt_per_second: 5376.344086021505,
+    predicted_n: w.tokens.length,
+    predicted_ms: 0.587,
+    predicted_per_token_ms: 0.14675,
+    predicted_per_second: 6814.310051107325,
+  }
+}
