@@ -65,6 +65,8 @@ export interface RecordedRequest {
   clientClosed: boolean
   /** True when the response was written to its end. */
   completed: boolean
+  /** The response body bytes written so far, in the pieces written (to check a relay byte for byte). */
+  readonly sent: Buffer[]
 }
 
 export type Script = Behaviour | ((request: RecordedRequest) => Behaviour)
@@ -193,6 +195,27 @@ interface Ctx {
   closed(): boolean
   /** Marks the socket as destroyed by us, so it does not count as the client closing. */
   destroying(): void
+}
+
+/** Keeps a copy of every body piece `res` writes. */
+function recordWrites(res: ServerResponse, into: Buffer[]): void {
+  const keep = (chunk: unknown) => {
+    if (typeof chunk === 'string' || chunk instanceof Uint8Array) {
+      into.push(Buffer.from(chunk))
+    }
+  }
+  const write = res.write.bind(res) as (...args: unknown[]) => boolean
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse
+  res.write = ((chunk: unknown, ...rest: unknown[]) => {
+    keep(chunk)
+    return write(chunk, ...rest)
+  }) as ServerResponse['write']
+  res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+    if (typeof chunk !== 'function') {
+      keep(chunk)
+    }
+    return end(chunk, ...rest)
+  }) as ServerResponse['end']
 }
 
 /** Resolves once the bytes are handed to the socket (so a destroy afterwards does not discard them). */
@@ -334,8 +357,10 @@ export async function startFakeEngine(options: FakeEngineOptions): Promise<FakeE
         body: Buffer.concat(chunks),
         clientClosed: false,
         completed: false,
+        sent: [],
       }
       requests.push(rec)
+      recordWrites(res, rec.sent)
       let destroyedByUs = false
       res.on('finish', () => {
         rec.completed = true
