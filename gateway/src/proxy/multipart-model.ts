@@ -85,6 +85,16 @@ export function readMultipartModel(
       }
     }
     const onData = (chunk: Buffer) => {
+      if (size >= MODEL_SEARCH_MAX_BYTES) {
+        // Checked before the next chunk is read: at most the cap and one chunk are ever held.
+        fail(
+          invalid(
+            `\`model\` must come within the first ${MODEL_SEARCH_MAX_BYTES} bytes of the form: send it before the file.`,
+            'model',
+          ),
+        )
+        return
+      }
       size += chunk.byteLength
       if (size > maxBodyBytes) {
         fail(bodyTooLarge(maxBodyBytes))
@@ -92,14 +102,6 @@ export function readMultipartModel(
       }
       held.push(chunk)
       parser.write(chunk) // busboy emits a field as soon as its part has ended, inside this call
-      if (!settled && size > MODEL_SEARCH_MAX_BYTES) {
-        fail(
-          invalid(
-            `\`model\` must come within the first ${MODEL_SEARCH_MAX_BYTES} bytes of the form: send it before the file.`,
-            'model',
-          ),
-        )
-      }
     }
     const onEnd = () => {
       parser.end()
