@@ -204,4 +204,28 @@ describe('buildUpstreamBody', () => {
     const out = buildUpstreamBody(parseInferenceBody(bytes), { upstreamModel: 'up', ...same })
     expect(dec.decode(out.bytes)).toBe('{"model":"up"}')
   })
+
+  it('leaves a streaming body alone on a route without stream_options (Messages, Responses)', () => {
+    const text = '{"model":"m","stream":true,"messages":[]}'
+    const out = buildUpstreamBody(body(text), {
+      upstreamModel: 'm',
+      usageDefaultsOn: false,
+      injectsUsage: false,
+    })
+    expect(out.injectedUsage).toBe(false)
+    expect(dec.decode(out.bytes)).toBe(text)
+  })
+})
+
+describe("parseInferenceBody with a route's own check", () => {
+  it('runs the check on the parsed body and lets its refusal through', () => {
+    const seen: unknown[] = []
+    parseInferenceBody(enc.encode('{"model":"m","x":1}'), (b) => seen.push(b.x))
+    expect(seen).toEqual([1])
+    expect(() =>
+      parseInferenceBody(enc.encode('{"model":"m"}'), () => {
+        throw new GatewayError('invalid_request', { param: 'x' })
+      }),
+    ).toThrow(GatewayError)
+  })
 })
