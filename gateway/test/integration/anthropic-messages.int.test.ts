@@ -7,8 +7,14 @@ import {
   FAKE_PROMPT_TOKENS,
   waitUntil,
 } from '../support/fake-engine.js'
-import { ENGINE_API_KEY, type ProxyFixture, startProxyFixture } from '../support/proxy-fixture.js'
-import { seedKey, seedModel, seedUser } from '../support/seed.js'
+import {
+  addUsageKeyAndChatOnlyModel,
+  ENGINE_API_KEY,
+  type ProxyFixture,
+  rejectionOf,
+  startProxyFixture,
+} from '../support/proxy-fixture.js'
+import { seedKey, seedUser } from '../support/seed.js'
 import { dbTargets } from '../support/test-db.js'
 
 /**
@@ -40,36 +46,28 @@ describe.each(dbTargets())('Anthropic Messages API on %s', (target) => {
       maxRetries: 0,
     })
 
-  async function caught(
-    promise: Promise<unknown>,
-  ): Promise<InstanceType<typeof Anthropic.APIError>> {
-    try {
-      await promise
-    } catch (err) {
-      if (err instanceof Anthropic.APIError) {
-        return err
-      }
-      throw err
-    }
-    throw new Error('expected an APIError')
-  }
+  const caught = (promise: Promise<unknown>) => rejectionOf(Anthropic.APIError, promise)
+
+  /** A raw POST to /v1/messages with the key as x-api-key (a string body is sent as it is), to see the bytes. */
+  const postMessages = (body: string | Record<string, unknown>) =>
+    fetch(`${f.gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': f.key, 'content-type': 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    })
 
   const lastEngineRequest = (engine: 'vllm' | 'llama') => f[engine].inferenceRequests().at(-1)
 
   beforeAll(async () => {
     f = await startProxyFixture(target, { KEYGATE_MAX_BODY_BYTES: String(MAX_BODY_BYTES) })
     sdk = client()
-    const db = f.gw.database.db
-    const user = await seedUser(db)
-    const key = await seedKey(db, { userId: user.id })
+    const key = await addUsageKeyAndChatOnlyModel(f)
     usageKey = key.value
     usageKeyId = key.id
-    managementOnlyKey = (await seedKey(db, { userId: user.id, scope: ['management'] })).value
-    await seedModel(db, {
-      name: 'chat-only',
-      routes: ['/v1/chat/completions'],
-      instances: [{ url: f.vllm.url, apiKey: ENGINE_API_KEY }],
-    })
+    const owner = await seedUser(f.gw.database.db)
+    managementOnlyKey = (
+      await seedKey(f.gw.database.db, { userId: owner.id, scope: ['management'] })
+    ).value
     await f.gw.deps.changes.catchUp()
   })
   afterAll(async () => {
@@ -120,11 +118,7 @@ describe.each(dbTargets())('Anthropic Messages API on %s', (target) => {
     ] as const)(
       'relays the event stream byte for byte, with nothing added (%s)',
       async (model, engine) => {
-        const res = await fetch(`${f.gw.url}/v1/messages`, {
-          method: 'POST',
-          headers: { 'x-api-key': f.key, 'content-type': 'application/json' },
-          body: JSON.stringify({ model, max_tokens: 64, stream: true, messages: MESSAGES }),
-        })
+        const res = await postMessages({ model, max_tokens: 64, stream: true, messages: MESSAGES })
         expect(res.status).toBe(200)
         expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/)
         const received = await res.text()
@@ -139,11 +133,7 @@ describe.each(dbTargets())('Anthropic Messages API on %s', (target) => {
 
     it("forwards the client's body byte for byte, with only model renamed, and no stream_options", async () => {
       const raw = `{"model":"chat-vllm",  "max_tokens": 8, "stream":true,\n "messages":[{"role":"user","content":"Hi"}]}`
-      const res = await fetch(`${f.gw.url}/v1/messages`, {
-        method: 'POST',
-        headers: { 'x-api-key': f.key, 'content-type': 'application/json' },
-        body: raw,
-      })
+      const res = await postMessages(raw)
       await res.text()
       expect(lastEngineRequest('vllm')?.body.toString()).toBe(
         raw.replace('"chat-vllm"', '"org/vllm-8b"'),
@@ -367,11 +357,7 @@ describe.each(dbTargets())('Anthropic Messages API on %s', (target) => {
     })
 
     it('answers malformed JSON with 400 invalid_request_error in the Anthropic envelope', async () => {
-      const res = await fetch(`${f.gw.url}/v1/messages`, {
-        method: 'POST',
-        headers: { 'x-api-key': f.key, 'content-type': 'application/json' },
-        body: '{"model":',
-      })
+      const res = await postMessages('{"model":')
       expect(res.status).toBe(400)
       expect(((await res.json()) as ErrorBody).error.type).toBe('invalid_request_error')
     })
@@ -459,15 +445,11 @@ describe.each(dbTargets())('Anthropic Messages API on %s', (target) => {
 
     it('ends a stream whose engine connection broke with an Anthropic error event', async () => {
       f.llama.setScript({ kind: 'destroy_mid_stream', afterFrames: 3 })
-      const res = await fetch(`${f.gw.url}/v1/messages`, {
-        method: 'POST',
-        headers: { 'x-api-key': f.key, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          model: 'chat-llama',
-          max_tokens: 64,
-          stream: true,
-          messages: MESSAGES,
-        }),
+      const res = await postMessages({
+        model: 'chat-llama',
+        max_tokens: 64,
+        stream: true,
+        messages: MESSAGES,
       })
       const text = await res.text()
       const last = text.trimEnd().split('\n\n').at(-1) ?? ''
@@ -489,15 +471,11 @@ describe.each(dbTargets())('Anthropic Messages API on %s', (target) => {
 
     it("passes the engine's own error event through unchanged, and counts the request as failed", async () => {
       f.llama.setScript({ kind: 'error_mid_stream', afterFrames: 3, message: 'slot failed' })
-      const res = await fetch(`${f.gw.url}/v1/messages`, {
-        method: 'POST',
-        headers: { 'x-api-key': f.key, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          model: 'chat-llama',
-          max_tokens: 64,
-          stream: true,
-          messages: MESSAGES,
-        }),
+      const res = await postMessages({
+        model: 'chat-llama',
+        max_tokens: 64,
+        stream: true,
+        messages: MESSAGES,
       })
       const id = res.headers.get('x-request-id')
       const text = await res.text()

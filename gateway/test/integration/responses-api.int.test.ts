@@ -3,12 +3,12 @@ import OpenAI from 'openai'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { DEFAULT_TOKENS, FAKE_PROMPT_TOKENS, waitUntil } from '../support/fake-engine.js'
 import {
-  ENGINE_API_KEY,
+  addUsageKeyAndChatOnlyModel,
   type ProxyFixture,
   post,
+  rejectionOf,
   startProxyFixture,
 } from '../support/proxy-fixture.js'
-import { seedKey, seedModel, seedUser } from '../support/seed.js'
 import { dbTargets } from '../support/test-db.js'
 
 /**
@@ -27,17 +27,7 @@ describe.each(dbTargets())('Responses API on %s', (target) => {
   let usageKey: string
   let usageKeyId: number
 
-  async function caught(promise: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
-    try {
-      await promise
-    } catch (err) {
-      if (err instanceof OpenAI.APIError) {
-        return err
-      }
-      throw err
-    }
-    throw new Error('expected an APIError')
-  }
+  const caught = (promise: Promise<unknown>) => rejectionOf(OpenAI.APIError, promise)
 
   const lastEngineRequest = (engine: 'vllm' | 'llama') => f[engine].inferenceRequests().at(-1)
 
@@ -58,17 +48,9 @@ describe.each(dbTargets())('Responses API on %s', (target) => {
   beforeAll(async () => {
     f = await startProxyFixture(target)
     sdk = new OpenAI({ baseURL: `${f.gw.url}/v1`, apiKey: f.key, maxRetries: 0 })
-    const db = f.gw.database.db
-    const user = await seedUser(db)
-    const key = await seedKey(db, { userId: user.id })
+    const key = await addUsageKeyAndChatOnlyModel(f)
     usageKey = key.value
     usageKeyId = key.id
-    await seedModel(db, {
-      name: 'chat-only',
-      routes: ['/v1/chat/completions'],
-      instances: [{ url: f.vllm.url, apiKey: ENGINE_API_KEY }],
-    })
-    await f.gw.deps.changes.catchUp()
   })
   afterAll(async () => {
     await f?.close()
