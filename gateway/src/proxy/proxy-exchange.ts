@@ -7,29 +7,27 @@ import { GatewayError } from '../http/gateway-error.js'
 import { readRequestBody } from '../http/read-request-body.js'
 import { acceptRequestId } from '../http/request-id.js'
 import { modelNotFound, routeNotServed } from '../models/model-not-found.js'
-import type { ModelRegistry } from '../models/model-registry.js'
+import type { ModelRegistry, ModelTarget } from '../models/model-registry.js'
 import type {
   RecordedRequest,
   RequestEnd,
   RequestRecorder,
 } from '../observability/request-recorder.js'
 import { sendWithFailover } from '../upstream/send-with-failover.js'
-import type { UpstreamPool } from '../upstream/upstream-pool.js'
+import type { UpstreamEndpoint, UpstreamPool, UpstreamRequest } from '../upstream/upstream-pool.js'
 import { type AnswerEnding, sendEngineAnswer } from './engine-answer.js'
+import { engineRejection } from './engine-rejection.js'
 import { toEngineHeaders } from './forward-headers.js'
 import { readMultipartModel } from './multipart-model.js'
 import { MultipartUpload } from './multipart-upload.js'
 import type { ProxyRoute } from './proxy-routes.js'
-import { readErrorBody } from './read-error-body.js'
+import { CLIENT_CLOSED_STATUS, recordedStatus } from './recorded-status.js'
 import { buildUpstreamBody, parseInferenceBody, type UpstreamBody } from './request-body.js'
-import type { RelayOutcome } from './sse-relay.js'
 import { UpstreamCall } from './upstream-call.js'
-import { fromEngineResponse, fromTransportError } from './upstream-error.js'
+import { fromTransportError } from './upstream-error.js'
 
 /** Seconds a client should wait before retrying when no instance can take the request. */
 const NO_INSTANCE_RETRY_AFTER_SECONDS = 5
-/** What the access log and metrics record for a request whose client went away (nginx's convention). */
-const CLIENT_CLOSED_STATUS = 499
 
 /** What the proxied routes use, and nothing more. */
 export interface ProxyServices {
@@ -40,20 +38,6 @@ export interface ProxyServices {
   /** The root logger; each request logs through a child carrying its id. */
   readonly logger: Logger
   readonly maxBodyBytes: number
-}
-
-/** The status recorded for how a relayed body ended (the status sent is fixed by then). */
-function recordedStatus(outcome: RelayOutcome, sent: number, failure: GatewayError | undefined) {
-  switch (outcome) {
-    case 'completed':
-      return sent
-    case 'client_abort':
-      return CLIENT_CLOSED_STATUS
-    case 'engine_error':
-      return 502
-    case 'upstream_error':
-      return failure?.status ?? 502
-  }
 }
 
 /**
@@ -135,17 +119,9 @@ export class ProxyExchange implements RecordedRequest, CredentialSource {
             route.checkBody,
           )
         : await this.#startUpload()
-    const model = services.models.resolve(principal, body.model)
-    if (model === undefined) {
-      throw modelNotFound(body.model)
-    }
-    if ((model.routes.bits & route.bit) === 0) {
-      throw routeNotServed(model.name, route.path)
-    }
-    this.model = services.models.labelFor(model.name)
+    const model = this.#modelFor(principal, body.model)
     // Limits (per key and user) go here: caller, model, route and body are known, no engine is held yet.
     const upstreamModel = model.upstreamModelName ?? model.name
-    const upload = this.#upload
     let json: UpstreamBody | undefined
     if (body.kind === 'json') {
       json = buildUpstreamBody(body, {
@@ -160,20 +136,11 @@ export class ProxyExchange implements RecordedRequest, CredentialSource {
     this.#call = call
     services.recorder.engineCallStarted(this.model)
     const timeouts = services.upstreams.timeouts
+    const upload = this.#upload
     const canResend = upload === undefined ? undefined : () => !upload.started
-
-    const sent = await sendWithFailover(services.upstreams, model.instances, (endpoint) => ({
-      path: route.enginePath,
-      headers: toEngineHeaders(this.#req.headers, {
-        requestId: this.requestId,
-        engineApiKey: endpoint.instance.apiKey,
-        contentLength: json === undefined ? upload?.contentLength : json.bytes.byteLength,
-        isJson: json !== undefined,
-      }),
-      body: json === undefined ? (upload as MultipartUpload).open() : json.bytes,
-      signal: call.signal,
-      canResend,
-    })).catch((err: unknown) => {
+    const sent = await sendWithFailover(services.upstreams, model.instances, (endpoint) =>
+      this.#engineRequest(endpoint, json, call, canResend),
+    ).catch((err: unknown) => {
       throw call.clientGone ? err : (upload?.failure ?? fromTransportError(err, timeouts))
     })
     if (!sent.ok) {
@@ -184,13 +151,7 @@ export class ProxyExchange implements RecordedRequest, CredentialSource {
     }
     const res = sent.res
     if (res.status < 200 || res.status >= 300) {
-      const text = await readErrorBody(res.body)
-      const retryAfter = res.headers['retry-after']
-      throw fromEngineResponse({
-        status: res.status,
-        body: text,
-        retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined,
-      })
+      throw await engineRejection(res)
     }
     await sendEngineAnswer(res, this.#res, {
       route,
@@ -201,6 +162,41 @@ export class ProxyExchange implements RecordedRequest, CredentialSource {
       toFailure: (err) => fromTransportError(err, timeouts),
       onEnd: (ending) => this.#end(res.status, ending),
     })
+  }
+
+  /** The model, if this principal may use it on this route; records its metric label. */
+  #modelFor(principal: Principal, name: string): ModelTarget {
+    const model = this.#services.models.resolve(principal, name)
+    if (model === undefined) {
+      throw modelNotFound(name)
+    }
+    if ((model.routes.bits & this.#route.bit) === 0) {
+      throw routeNotServed(model.name, this.#route.path)
+    }
+    this.model = this.#services.models.labelFor(model.name)
+    return model
+  }
+
+  /** One attempt's request: the JSON bytes (the same on every attempt), or a fresh stream of the upload. */
+  #engineRequest(
+    endpoint: UpstreamEndpoint,
+    json: UpstreamBody | undefined,
+    call: UpstreamCall,
+    canResend: (() => boolean) | undefined,
+  ): UpstreamRequest {
+    const upload = this.#upload
+    return {
+      path: this.#route.enginePath,
+      headers: toEngineHeaders(this.#req.headers, {
+        requestId: this.requestId,
+        engineApiKey: endpoint.instance.apiKey,
+        contentLength: json === undefined ? upload?.contentLength : json.bytes.byteLength,
+        isJson: json !== undefined,
+      }),
+      body: json?.bytes ?? (upload as MultipartUpload).open(),
+      signal: call.signal,
+      canResend,
+    }
   }
 
   /** Reads a multipart form up to its `model` field; the rest follows to the engine as it arrives. */
