@@ -45,7 +45,9 @@ CREATE TABLE IF NOT EXISTS models (
   access_policy text NOT NULL DEFAULT 'authed' CHECK (access_policy IN ('authed', 'allowed_users')),
   managed_by text NOT NULL DEFAULT 'api' CHECK (managed_by IN ('api', 'file')),
   created_at timestamptz NOT NULL DEFAULT now(),
-  updated_at timestamptz NOT NULL DEFAULT now()
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  -- The proxied routes the model serves (e.g. '/v1/messages'); null = its backend's defaults.
+  routes text[]
 );
 
 CREATE TABLE IF NOT EXISTS model_instances (

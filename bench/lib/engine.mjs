@@ -3,6 +3,10 @@
 // `data: {...}\n\n`, a role-only first frame, a final frame with finish_reason and stop_reason, a usage frame with
 // `choices:[]`, then `data: [DONE]\n\n`; content-type `text/event-stream; charset=utf-8`, chunked.
 //
+// POST /v1/messages streams Anthropic's Messages events instead (docs/engines.md §9): message_start,
+// content_block_start, one content_block_delta per token, content_block_stop, message_delta (usage), message_stop,
+// and no [DONE].
+//
 // One process can listen on several ports, each with its own stream profile (chunk count, gap between chunks), so
 // the gateways route to a profile by model name without the engine having to parse anything.
 //
@@ -70,8 +74,49 @@ function buildProfile(model, chunks) {
   return { frames, json, all: Buffer.concat(frames) }
 }
 
-function stampedFrame(model) {
-  return frame(chunkObj(model, { content: `@${nowEpochMs().toFixed(3)}` }, null))
+function event(name, obj) {
+  return Buffer.from(`event: ${name}\ndata: ${JSON.stringify(obj)}\n\n`)
+}
+
+function textDelta(text) {
+  return event('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } })
+}
+
+/** The Messages stream with as many token events as the chat profile has token frames. */
+function buildMessagesProfile(model, chunks) {
+  const frames = [
+    event('message_start', {
+      type: 'message_start',
+      message: {
+        id: 'msg_bench',
+        type: 'message',
+        role: 'assistant',
+        content: [],
+        model,
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: 12, output_tokens: 0 },
+      },
+    }),
+    event('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
+  ]
+  for (let i = 0; i < chunks; i++) frames.push(textDelta(' tok'))
+  frames.push(
+    event('content_block_stop', { type: 'content_block_stop', index: 0 }),
+    event('message_delta', {
+      type: 'message_delta',
+      delta: { stop_reason: 'end_turn', stop_sequence: null },
+      usage: { output_tokens: chunks },
+    }),
+    event('message_stop', { type: 'message_stop' }),
+  )
+  // frames that carry tokens: [2, frames.length - 3)
+  return { frames, firstToken: 2, tail: 3 }
+}
+
+function stampedFrame(model, messages) {
+  const stamp = `@${nowEpochMs().toFixed(3)}`
+  return messages ? textDelta(stamp) : frame(chunkObj(model, { content: stamp }, null))
 }
 
 const STREAM_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8' }
@@ -85,12 +130,16 @@ const MODELS = Buffer.from(
 
 export function startEngine({ port, chunks, gapMs, stamp, host = '127.0.0.1' }) {
   const profile = buildProfile('bench', chunks)
+  const messages = buildMessagesProfile('bench', chunks)
   const jsonHeaders = { 'content-type': 'application/json', 'content-length': String(profile.json.length) }
   const modelsHeaders = { 'content-type': 'application/json', 'content-length': String(MODELS.length) }
 
-  function stream(res) {
+  function stream(res, isMessages) {
     res.writeHead(200, STREAM_HEADERS)
-    const { frames } = profile
+    // chat: frames 1 .. length-4 are content (then last, usage, [DONE]); messages: see buildMessagesProfile
+    const { frames } = isMessages ? messages : profile
+    const firstContent = isMessages ? messages.firstToken : 1
+    const tail = isMessages ? messages.tail : 3
     let i = 0
     let timer = null
     res.on('close', () => {
@@ -100,8 +149,8 @@ export function startEngine({ port, chunks, gapMs, stamp, host = '127.0.0.1' }) 
     const next = () => {
       timer = null
       if (i >= frames.length) return
-      const isContent = i > 0 && i < frames.length - 3
-      res.write(stamp && isContent ? stampedFrame('bench') : frames[i])
+      const isContent = i >= firstContent && i < frames.length - tail
+      res.write(stamp && isContent ? stampedFrame('bench', isMessages) : frames[i])
       i++
       if (i === frames.length) res.end()
       else if (gapMs > 0) timer = setTimeout(next, gapMs)
@@ -122,7 +171,7 @@ export function startEngine({ port, chunks, gapMs, stamp, host = '127.0.0.1' }) 
     req.on('data', (d) => parts.push(d))
     req.on('end', () => {
       const body = parts.length === 1 ? parts[0] : Buffer.concat(parts)
-      if (STREAM_RE.test(body.latin1Slice(0, body.length))) stream(res)
+      if (STREAM_RE.test(body.latin1Slice(0, body.length))) stream(res, req.url === '/v1/messages')
       else res.writeHead(200, jsonHeaders).end(profile.json)
     })
   })

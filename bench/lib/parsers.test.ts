@@ -63,6 +63,14 @@ describe('SSE send stamps', () => {
   it('ignores content that only looks like a stamp', () => {
     expect(extractStamps(frame('@ noon') + frame('x@12.5')).stamps).toEqual([])
   })
+
+  it("reads them from Anthropic's text deltas too", () => {
+    const delta = (t: string) =>
+      `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"${t}"}}\n\n`
+    expect(extractStamps(delta('@1000.250') + delta(' tok') + delta('@1002.000')).stamps).toEqual([
+      1000.25, 1002,
+    ])
+  })
 })
 
 describe('stats', () => {

@@ -1,6 +1,7 @@
-// Reading the engine's send stamps (`"content":"@<epoch ms>"`) out of SSE text (pure; unit-tested).
+// Reading the engine's send stamps (`"content":"@<epoch ms>"` in chat, `"text":"@<epoch ms>"` in Messages) out of
+// SSE text (pure; unit-tested).
 
-const STAMP_RE = /"content":"@(\d+\.\d+)"/g
+const STAMP_RE = /"(?:content|text)":"@(\d+\.\d+)"/g
 
 /** Pulls engine send stamps out of complete SSE frames in `text`; returns the stamps and the unfinished tail. */
 export function extractStamps(text) {

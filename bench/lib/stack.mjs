@@ -38,11 +38,27 @@ export function chatBody(profile, stream) {
   return JSON.stringify(body)
 }
 
-/** URL, headers and body for one request to `target` using engine `profile`. */
-export function endpoint(stack, target, profile, { stream = false } = {}) {
+/** An Anthropic Messages request (the same prompt and token limit as chatBody). */
+export function messagesBody(profile, stream) {
+  const model = PROFILES[profile].model
+  const body = { model, max_tokens: 64, messages: [{ role: 'user', content: 'Say hello.' }] }
+  if (stream) body.stream = true
+  return JSON.stringify(body)
+}
+
+/** What marks the end of a complete stream for each API. */
+export const STREAM_END = { chat: '[DONE]', messages: 'message_stop' }
+
+/**
+ * URL, headers and body for one request to `target` using engine `profile`; `api: 'messages'` for Anthropic's
+ * /v1/messages instead of chat (not through the peer, which would need its Anthropic provider set up).
+ */
+export function endpoint(stack, target, profile, { stream = false, api = 'chat' } = {}) {
   const p = PROFILES[profile]
-  const path = '/v1/chat/completions'
-  const body = chatBody(profile, stream)
+  const isMessages = api === 'messages'
+  if (isMessages && target === 'peer') throw new Error('/v1/messages is not measured through the peer')
+  const path = isMessages ? '/v1/messages' : '/v1/chat/completions'
+  const body = isMessages ? messagesBody(profile, stream) : chatBody(profile, stream)
   switch (target) {
     case 'direct':
       return { url: `http://127.0.0.1:${p.enginePort}${path}`, headers: {}, body }
@@ -195,11 +211,12 @@ async function login(url) {
   return cookie.split(';')[0]
 }
 
-/** One request per profile through `target`; resolves with the first failure's description, or null. */
+/** One request per profile and API through `target`; resolves with the first failure's description, or null. */
 export async function probe(stack, target) {
-  for (const profile of ['fast']) {
+  const apis = target === 'peer' ? ['chat'] : ['chat', 'messages']
+  for (const [profile, api] of apis.map((a) => ['fast', a])) {
     for (const stream of [false, true]) {
-      const e = endpoint(stack, target, profile, { stream })
+      const e = endpoint(stack, target, profile, { stream, api })
       try {
         const res = await fetch(e.url, {
           method: 'POST',
@@ -209,7 +226,7 @@ export async function probe(stack, target) {
         })
         const text = await res.text()
         if (res.status !== 200) return `${target} ${stream ? 'stream' : 'json'}: HTTP ${res.status} ${text.slice(0, 300)}`
-        if (stream && !text.includes('data: [DONE]')) return `${target} stream: no [DONE] in ${text.slice(0, 300)}`
+        if (stream && !text.includes(STREAM_END[api])) return `${target} ${api} stream: no ${STREAM_END[api]} in ${text.slice(0, 300)}`
       } catch (err) {
         return `${target}: ${err.message}`
       }

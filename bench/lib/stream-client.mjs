@@ -4,8 +4,11 @@
 // (performance.timeOrigin + now), so the same number measured direct to the engine is the transport floor and the
 // excess over it is what the gateway holds the chunk.
 //
+// A stream counts as complete when its last marker arrived: `[DONE]` for chat, `message_stop` for Anthropic's
+// Messages (`--end message_stop`).
+//
 //   node bench/lib/stream-client.mjs --url URL --body JSON [--header 'k: v']... --concurrency 50 --requests 500
-//        [--seconds 20] [--stamp]        prints one JSON line of results
+//        [--seconds 20] [--stamp] [--end MARKER]        prints one JSON line of results
 import http from 'node:http'
 import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
@@ -16,7 +19,7 @@ function epochMs() {
   return performance.timeOrigin + performance.now()
 }
 
-function oneStream({ url, agent, headers, body, stamp, timeoutMs }) {
+function oneStream({ url, agent, headers, body, stamp, timeoutMs, end }) {
   return new Promise((resolve) => {
     const t0 = performance.now()
     let ttfb = -1
@@ -30,7 +33,7 @@ function oneStream({ url, agent, headers, body, stamp, timeoutMs }) {
       res.on('data', (chunk) => {
         const now = performance.now()
         if (ttfb < 0) ttfb = now - t0
-        if (chunk.includes('[DONE]')) sawDone = true
+        if (chunk.includes(end)) sawDone = true
         if (stamp) {
           const recv = epochMs()
           const { stamps, rest } = extractStamps(tail + chunk)
@@ -47,7 +50,7 @@ function oneStream({ url, agent, headers, body, stamp, timeoutMs }) {
   })
 }
 
-export async function runStreams({ url, headers, body, concurrency, requests, seconds, stamp, timeoutMs = 60_000 }) {
+export async function runStreams({ url, headers, body, concurrency, requests, seconds, stamp, timeoutMs = 60_000, end = '[DONE]' }) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency, maxFreeSockets: concurrency })
   const allHeaders = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers }
   const deadline = performance.now() + seconds * 1000
@@ -61,7 +64,7 @@ export async function runStreams({ url, headers, body, concurrency, requests, se
   async function worker() {
     while (started < requests && performance.now() < deadline) {
       started++
-      const r = await oneStream({ url, agent, headers: allHeaders, body, stamp, timeoutMs })
+      const r = await oneStream({ url, agent, headers: allHeaders, body, stamp, timeoutMs, end })
       if (!r.ok) {
         errors++
         firstError ??= r.error ?? `status ${r.status}`
@@ -98,6 +101,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       seconds: { type: 'string', default: '30' },
       timeout: { type: 'string', default: '60000' },
       stamp: { type: 'boolean', default: false },
+      end: { type: 'string', default: '[DONE]' },
     },
   })
   const headers = {}
@@ -114,6 +118,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     seconds: Number(values.seconds),
     timeoutMs: Number(values.timeout),
     stamp: values.stamp,
+    end: values.end,
   })
   process.stdout.write(`${JSON.stringify(result)}\n`)
 }

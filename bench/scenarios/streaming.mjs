@@ -3,12 +3,12 @@
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { cpuMsOf, memoryOf, runToEnd } from '../lib/procs.mjs'
-import { CPU_LOAD, endpoint, ROOT } from '../lib/stack.mjs'
+import { CPU_LOAD, endpoint, ROOT, STREAM_END } from '../lib/stack.mjs'
 import { fmt, markdownTable, summarize } from '../lib/stats.mjs'
 
-export async function streamLoad(ctx, target, profile, { concurrency, requests, seconds, stamp = false }) {
-  const e = endpoint(ctx.stack, target, profile, { stream: true })
-  const args = ['bench/lib/stream-client.mjs', '--url', e.url, '--body', e.body]
+export async function streamLoad(ctx, target, profile, { concurrency, requests, seconds, stamp = false, api = 'chat' }) {
+  const e = endpoint(ctx.stack, target, profile, { stream: true, api })
+  const args = ['bench/lib/stream-client.mjs', '--url', e.url, '--body', e.body, '--end', STREAM_END[api]]
   for (const [k, v] of Object.entries(e.headers)) args.push('--header', `${k}: ${v}`)
   args.push('--concurrency', String(concurrency), '--requests', String(requests), '--seconds', String(seconds))
   if (stamp) args.push('--stamp')
@@ -35,29 +35,46 @@ export async function scenario3(ctx) {
       conc: await withCpu(ctx.stack.pids[t], () => streamLoad(ctx, t, 'fast', { concurrency: 50, ...conc })),
       gap: await streamLoad(ctx, t, 'gap', { concurrency: 10, ...gap, stamp: true }),
     }
+    if (t !== 'peer') {
+      // Anthropic's /v1/messages, the same profiles and counts, right after chat on the same target
+      await streamLoad(ctx, t, 'fast', { concurrency: 4, requests: 40, seconds: 5, api: 'messages' })
+      res[t].msgSeq = await streamLoad(ctx, t, 'fast', { concurrency: 1, ...seq, api: 'messages' })
+      res[t].msgGap = await streamLoad(ctx, t, 'gap', { concurrency: 10, ...gap, stamp: true, api: 'messages' })
+    }
     ctx.log(
-      `s3 ${t}: ttfb p50 ${fmt(res[t].seq.ttfb.p50, 3)} ms, 50-conc ${fmt(res[t].conc.streamsPerSec, 0)} streams/s, chunk delay p99 ${fmt(res[t].gap.chunkDelay.p99, 3)} ms`,
+      `s3 ${t}: ttfb p50 ${fmt(res[t].seq.ttfb.p50, 3)} ms, 50-conc ${fmt(res[t].conc.streamsPerSec, 0)} streams/s, chunk delay p99 ${fmt(res[t].gap.chunkDelay.p99, 3)} ms` +
+        (res[t].msgSeq ? `; messages ttfb p50 ${fmt(res[t].msgSeq.ttfb.p50, 3)} ms, chunk delay p99 ${fmt(res[t].msgGap.chunkDelay.p99, 3)} ms` : ''),
     )
   }
   const d = res.direct
   const rowsSeq = []
   const rowsConc = []
   const rowsGap = []
+  const errs = (x) => String(x.errors) + (x.firstError ? ` (${x.firstError})` : '')
+  const seqRow = (t, label, r, base) => {
+    const added = (v, b) => (t === 'direct' ? '–' : fmt(v - b, 3))
+    return [
+      label,
+      String(r.completed),
+      fmt(r.ttfb.p50, 3),
+      fmt(r.ttfb.p99, 3),
+      added(r.ttfb.p50, base.ttfb.p50),
+      fmt(r.total.p50, 3),
+      fmt(r.total.p99, 3),
+      added(r.total.p50, base.total.p50),
+      errs(r),
+    ]
+  }
+  const gapRow = (t, label, r, base) => {
+    const g = r.chunkDelay
+    const b = base.chunkDelay.p50
+    const held = (v) => (t === 'direct' ? '–' : fmt(v - b, 3))
+    return [label, String(g.n), fmt(g.p50, 3), fmt(g.p99, 3), fmt(g.max, 3), held(g.p50), held(g.p99), held(g.max), errs(r)]
+  }
   for (const t of ctx.targets) {
     const r = res[t]
-    const added = (v, base) => (t === 'direct' ? '–' : fmt(v - base, 3))
-    const errs = (x) => String(x.errors) + (x.firstError ? ` (${x.firstError})` : '')
-    rowsSeq.push([
-      t,
-      String(r.seq.completed),
-      fmt(r.seq.ttfb.p50, 3),
-      fmt(r.seq.ttfb.p99, 3),
-      added(r.seq.ttfb.p50, d.seq.ttfb.p50),
-      fmt(r.seq.total.p50, 3),
-      fmt(r.seq.total.p99, 3),
-      added(r.seq.total.p50, d.seq.total.p50),
-      errs(r.seq),
-    ])
+    rowsSeq.push(seqRow(t, t, r.seq, d.seq))
+    if (r.msgSeq && d.msgSeq) rowsSeq.push(seqRow(t, `${t} /v1/messages`, r.msgSeq, d.msgSeq))
     rowsConc.push([
       t,
       String(r.conc.completed),
@@ -70,25 +87,14 @@ export async function scenario3(ctx) {
       fmt(r.conc.cpuMsPerStream, 3),
       errs(r.conc),
     ])
-    const g = r.gap.chunkDelay
-    const base = d.gap.chunkDelay.p50
-    rowsGap.push([
-      t,
-      String(g.n),
-      fmt(g.p50, 3),
-      fmt(g.p99, 3),
-      fmt(g.max, 3),
-      added(g.p50, base),
-      t === 'direct' ? '–' : fmt(g.p99 - base, 3),
-      t === 'direct' ? '–' : fmt(g.max - base, 3),
-      errs(r.gap),
-    ])
+    rowsGap.push(gapRow(t, t, r.gap, d.gap))
+    if (r.msgGap && d.msgGap) rowsGap.push(gapRow(t, `${t} /v1/messages`, r.msgGap, d.msgGap))
   }
   ctx.record.s3 = res
   return {
     title: '3. Streaming, 64 chunks per stream',
     table: [
-      `Sequential (1 at a time, ${seq.requests} streams, engine frames on consecutive event-loop turns); times in ms:`,
+      `Sequential (1 at a time, ${seq.requests} streams, engine frames on consecutive event-loop turns); times in ms. Rows "… /v1/messages" are Anthropic's Messages stream (same profile, measured right after chat on the same target; "added" is over direct's /v1/messages):`,
       '',
       markdownTable(['target', 'streams', 'TTFB p50', 'TTFB p99', 'added TTFB p50', 'total p50', 'total p99', 'added total p50', 'errors'], rowsSeq),
       '',
@@ -96,7 +102,7 @@ export async function scenario3(ctx) {
       '',
       markdownTable(['target', 'streams', 'streams/s', '× peer', 'TTFB p50', 'TTFB p99', 'total p50', 'total p99', 'CPU ms/stream', 'errors'], rowsConc),
       '',
-      `20 ms between engine chunks, 10 concurrent, ${gap.requests} streams; per chunk: client receive time − engine send time (ms, one machine clock); "held" = minus direct's p50:`,
+      `20 ms between engine chunks, 10 concurrent, ${gap.requests} streams; per chunk: client receive time − engine send time (ms, one machine clock); "held" = minus direct's p50 (of the same API):`,
       '',
       markdownTable(['target', 'chunks', 'p50', 'p99', 'max', 'held p50', 'held p99', 'held max', 'errors'], rowsGap),
     ].join('\n'),

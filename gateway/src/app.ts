@@ -12,6 +12,7 @@ import { registerHealthRoutes } from './routes/health.js'
 import { registerMetricsRoute } from './routes/metrics.js'
 import { registerModelList } from './routes/models.js'
 import { registerOpenApiRoute } from './routes/openapi.js'
+import { registerStoredResponses } from './routes/stored-responses.js'
 import { registerUi } from './routes/ui.js'
 import { registerApiKeyRoutes } from './routes/v2/api-keys.js'
 import { registerAuditEventRoutes } from './routes/v2/audit-events.js'
@@ -45,6 +46,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.use('/v1/*', auth, requireScope('inference'), limit)
   app.use('/v2/*', auth, requireScope('management'), limit)
   registerModelList(app, deps) // the proxied /v1 routes are served beside Hono: proxy/proxy-routes.ts
+  registerStoredResponses(app)
   registerApiKeyRoutes(app, deps)
   registerUserRoutes(app, deps)
   registerModelRoutes(app, deps)

@@ -34,3 +34,15 @@ describe('readCredential', () => {
     expect(readCredential('Bearer kg_a', 'kg_a')).toEqual({ kind: 'key', token: 'kg_a' })
   })
 })
+
+describe('readCredential with x-api-key (Anthropic SDKs)', () => {
+  it('reads a key sent in x-api-key alone', () => {
+    expect(readCredential(undefined, ' kg_abc ')).toEqual({ kind: 'key', token: 'kg_abc' })
+  })
+
+  it('calls an empty x-api-key malformed and a repeated one ambiguous', () => {
+    expect(readCredential(undefined, ' ')).toEqual({ kind: 'malformed' })
+    expect(readCredential(undefined, 'kg_a kg_b')).toEqual({ kind: 'malformed' })
+    expect(readCredential(undefined, 'kg_a, kg_b')).toEqual({ kind: 'ambiguous' })
+  })
+})

@@ -14,14 +14,15 @@ const AMBIGUOUS: Credential = { kind: 'ambiguous' }
  * means more than one value: both servers join a repeated header with ", " (server.ts sets joinDuplicateHeaders so
  * node:http does what Hono's Headers do), and a client may also send a list itself. Which of two keys was meant is
  * not ours to guess, so the request is refused rather than served with the first (RFC 6750 §3.1: 400).
- * `x-api-key` is not a credential here yet; a request sending it beside a different bearer key is ambiguous too.
+ * `x-api-key` (what Anthropic's SDKs send; llama.cpp accepts it too) is a credential on its own, on every route;
+ * beside a bearer key it must be the same key, or the request is ambiguous.
  */
 export function readCredential(
   authorization: string | undefined,
   apiKeyHeader: string | undefined,
 ): Credential {
   if (authorization === undefined) {
-    return NONE
+    return apiKeyHeader === undefined ? NONE : fromApiKeyHeader(apiKeyHeader)
   }
   const space = authorization.indexOf(' ')
   if (space < 0 || authorization.slice(0, space).toLowerCase() !== 'bearer') {
@@ -36,6 +37,18 @@ export function readCredential(
   }
   if (apiKeyHeader !== undefined && apiKeyHeader.trim() !== token) {
     return AMBIGUOUS
+  }
+  return { kind: 'key', token }
+}
+
+/** `x-api-key` alone: one key, no whitespace (a repeated header arrives joined with ", "). */
+function fromApiKeyHeader(value: string): Credential {
+  const token = value.trim()
+  if (token === '') {
+    return MALFORMED
+  }
+  if (/\s/.test(token)) {
+    return /,\s/.test(token) ? AMBIGUOUS : MALFORMED
   }
   return { kind: 'key', token }
 }

@@ -6,8 +6,8 @@ import type { Principal } from './principal.js'
 import { identifySession, type SessionVerifier } from './session-identify.js'
 
 /**
- * Who is calling: a bearer API key or the session cookie. Framework-free, so the Hono middleware and the node:http
- * proxy path (proxy/proxy-exchange.ts) run the same checks.
+ * Who is calling: an API key (bearer or x-api-key) or the session cookie. Framework-free, so the Hono middleware
+ * and the node:http proxy path (proxy/proxy-exchange.ts) run the same checks.
  */
 
 export type KeyVerifyResult =
@@ -39,8 +39,9 @@ export interface CredentialSource {
 }
 
 /**
- * The caller, from `Authorization: Bearer` (an API key) or the session cookie; rejects with the 401/403/503
- * GatewayError otherwise. A cached key is verified without I/O; only the await remains.
+ * The caller, from an API key (`Authorization: Bearer`, or `x-api-key` as Anthropic's SDKs send it) or the session
+ * cookie; rejects with the 400/401/403/503 GatewayError otherwise. A cached key is verified without I/O; only the
+ * await remains.
  */
 export async function identify(source: CredentialSource, options: AuthOptions): Promise<Principal> {
   const { keys, metrics } = options
@@ -51,12 +52,13 @@ export async function identify(source: CredentialSource, options: AuthOptions): 
     case 'malformed':
       metrics.auth.inc({ result: 'malformed' })
       throw new GatewayError('invalid_api_key', {
-        message: 'Malformed Authorization header: use Bearer <key>.',
+        message: 'Malformed credentials: use Authorization: Bearer <key> or x-api-key: <key>.',
       })
     case 'ambiguous':
       metrics.auth.inc({ result: 'ambiguous' })
       throw new GatewayError('invalid_request', {
-        message: 'Send exactly one credential: one Authorization header with one Bearer key.',
+        message:
+          'Send exactly one credential: one Authorization header with one Bearer key, or the same key in x-api-key.',
         param: 'authorization',
       })
     case 'key':

@@ -49,6 +49,8 @@ export interface ModelsTable {
   managed_by: ColumnType<'api' | 'file', 'api' | 'file' | undefined, 'api' | 'file'>
   created_at: Timestamp
   updated_at: Timestamp
+  /** The proxied routes the model serves; null = its backend's (models/model-routes.ts). */
+  routes: ColumnType<string[] | null, string[] | null | undefined, string[] | null>
 }
 
 export interface ModelInstancesTable {
@@ -159,6 +161,7 @@ export const TABLE_COLUMNS: Record<keyof Tables, readonly string[]> = {
     'managed_by',
     'created_at',
     'updated_at',
+    'routes',
   ],
   model_instances: [
     'id',

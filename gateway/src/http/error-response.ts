@@ -1,5 +1,6 @@
 import { HTTPException } from 'hono/http-exception'
 import { isDatabaseUnavailable } from '../db/database-unavailable.js'
+import { toAnthropicErrorBody } from './anthropic-error-body.js'
 import { toErrorBody } from './error-body.js'
 import { GatewayError } from './gateway-error.js'
 import { ClientClosedError } from './read-request-body.js'
@@ -31,13 +32,25 @@ export function toGatewayError(err: unknown): GatewayError {
 export interface ErrorResponse {
   readonly status: number
   readonly headers: Record<string, string>
-  /** The OpenAI error envelope as JSON text. */
+  /** The error envelope as JSON text. */
   readonly body: string
 }
 
+/**
+ * Whose envelope an error is written in: OpenAI's everywhere, Anthropic's on the Messages routes (their SDKs
+ * read only their own). The status, message and headers are the same either way.
+ */
+export type ErrorDialect = 'openai' | 'anthropic'
+
 /** The one error answer, for whichever server path writes it. */
-export function toErrorResponse(e: GatewayError, requestId: string): ErrorResponse {
-  const body = JSON.stringify(toErrorBody(e, requestId))
+export function toErrorResponse(
+  e: GatewayError,
+  requestId: string,
+  dialect: ErrorDialect = 'openai',
+): ErrorResponse {
+  const body = JSON.stringify(
+    dialect === 'anthropic' ? toAnthropicErrorBody(e, requestId) : toErrorBody(e, requestId),
+  )
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     'cache-control': 'no-store',

@@ -9,7 +9,7 @@ export const ERRORS = {
     status: 401,
     type: 'invalid_request_error',
     message:
-      "You didn't provide an API key. Provide it in an Authorization header using Bearer auth (Authorization: Bearer YOUR_KEY).",
+      "You didn't provide an API key. Provide it in an Authorization header using Bearer auth (Authorization: Bearer YOUR_KEY), or as x-api-key: YOUR_KEY.",
   },
   invalid_api_key: {
     status: 401,
@@ -42,6 +42,12 @@ export const ERRORS = {
     status: 404,
     type: 'invalid_request_error',
     message: 'The model does not exist or you do not have access to it.',
+  },
+  /** The model exists and may be used, but its engine does not serve this route (models/model-routes.ts). */
+  unsupported_route: {
+    status: 404,
+    type: 'invalid_request_error',
+    message: 'This model does not serve this route.',
   },
   method_not_allowed: {
     status: 405,

@@ -22,6 +22,8 @@ export interface ModelInput {
   backend: Backend
   upstream_model_name: string | null
   access_policy: AccessPolicy
+  /** The proxied routes it serves; null = its backend's. */
+  routes: string[] | null
   allowed_user_ids: number[]
   /** On update, an instance whose api_key is undefined keeps the key of the existing instance with its URL. */
   instances: DesiredInstance[]

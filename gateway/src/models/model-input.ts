@@ -24,6 +24,7 @@ export const CreateModelBody = z.strictObject({
   backend: spec.backend,
   upstream_model_name: spec.upstream_model_name,
   access_policy: spec.access_policy,
+  routes: spec.routes,
   /** Users granted the model when access_policy is allowed_users (kept, but unused, under authed). */
   allowed_user_ids: UserIds.default([]),
   instances: Instances.default([]),
@@ -36,6 +37,8 @@ export const UpdateModelBody = z.strictObject({
   backend: spec.backend.unwrap().optional(),
   upstream_model_name: spec.upstream_model_name,
   access_policy: spec.access_policy.unwrap().optional(),
+  /** null goes back to the backend's routes; omitted keeps the model's. */
+  routes: spec.routes,
   allowed_user_ids: UserIds.optional(),
   instances: Instances.optional(),
 })

@@ -13,3 +13,10 @@ export function modelNotFound(name: string): GatewayError {
     message: `The model \`${shown}\` does not exist or you do not have access to it.`,
   })
 }
+
+/** The model may be used, but not on this route: its engine does not serve it (models/model-routes.ts). */
+export function routeNotServed(name: string, route: string): GatewayError {
+  return new GatewayError('unsupported_route', {
+    message: `The model \`${name}\` does not serve ${route}; GET /v1/models lists the routes each model serves.`,
+  })
+}

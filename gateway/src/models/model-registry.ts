@@ -10,6 +10,7 @@ import {
   listAllInstances,
   listAllModels,
 } from './model-repository.js'
+import { isModelRoute, type ModelRoute, type ServedRoutes, servedRoutes } from './model-routes.js'
 
 export interface InstanceTarget {
   readonly id: number
@@ -32,6 +33,10 @@ export interface ModelTarget {
   /** Users granted the model (only consulted when accessPolicy is 'allowed_users'). */
   readonly allowedUserIds: ReadonlySet<number>
   readonly managedBy: 'api' | 'file'
+  /** The model's own route list as an admin set it; null = its backend's. */
+  readonly ownRoutes: readonly ModelRoute[] | null
+  /** What it serves: its own list, else its backend's (models/model-routes.ts). */
+  readonly routes: ServedRoutes
   readonly instances: readonly InstanceTarget[]
   readonly createdAt: Date
   readonly updatedAt: Date
@@ -91,6 +96,8 @@ export async function loadModelSnapshot(db: Kysely<Tables>): Promise<ModelSnapsh
         accessPolicy: m.access_policy,
         allowedUserIds: grantsOf.get(m.id) ?? new Set(),
         managedBy: m.managed_by,
+        ownRoutes: m.routes === null ? null : m.routes.filter(isModelRoute),
+        routes: servedRoutes(m.backend, m.routes),
         instances: instancesOf.get(m.id) ?? [],
         createdAt: m.created_at,
         updatedAt: m.updated_at,

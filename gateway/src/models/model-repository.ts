@@ -13,6 +13,7 @@ export interface ModelRecord {
   managed_by: 'api' | 'file'
   created_at: Date
   updated_at: Date
+  routes: string[] | null
 }
 
 export interface InstanceRecord {
@@ -39,6 +40,7 @@ const MODEL_COLUMNS = [
   'managed_by',
   'created_at',
   'updated_at',
+  'routes',
 ] as const
 
 export const listAllModels = (db: Kysely<Tables>): Promise<ModelRecord[]> =>
@@ -69,6 +71,8 @@ export interface ModelValues {
   backend: Backend
   upstream_model_name: string | null
   access_policy: AccessPolicy
+  /** The proxied routes the model serves; null = its backend's. */
+  routes: string[] | null
 }
 
 export async function insertModel(

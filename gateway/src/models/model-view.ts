@@ -1,5 +1,6 @@
 import type { InstanceHealth } from '../upstream/upstream-pool.js'
 import type { ModelTarget } from './model-registry.js'
+import type { ModelRoute } from './model-routes.js'
 
 /** How /v2/models shows a model: admins see everything but secrets; users see what they need to call it. */
 
@@ -20,6 +21,8 @@ export interface UserModelJson {
   backend: ModelTarget['backend']
   /** healthy: at least one instance healthy; unknown: none healthy, some not probed yet; else unhealthy. */
   health: InstanceHealth
+  /** The proxied routes it serves (its own list, else its backend's). */
+  routes: ModelRoute[]
   created_at: string
   updated_at: string
 }
@@ -29,6 +32,8 @@ export interface AdminModelJson extends UserModelJson {
   access_policy: ModelTarget['accessPolicy']
   allowed_user_ids: number[]
   managed_by: ModelTarget['managedBy']
+  /** The list an admin set (what `routes` in a write sets); null = the backend's defaults apply. */
+  own_routes: ModelRoute[] | null
   instances: ModelInstanceJson[]
 }
 
@@ -50,6 +55,7 @@ export function toUserModelJson(m: ModelTarget, healthOf: HealthOf): UserModelJs
     description: m.description,
     backend: m.backend,
     health: summarizeHealth(m.instances.map((i) => healthOf(i.url))),
+    routes: [...m.routes.list],
     created_at: m.createdAt.toISOString(),
     updated_at: m.updatedAt.toISOString(),
   }
@@ -72,6 +78,7 @@ export function toAdminModelJson(m: ModelTarget, healthOf: HealthOf): AdminModel
     access_policy: m.accessPolicy,
     allowed_user_ids: [...m.allowedUserIds].sort((a, b) => a - b),
     managed_by: m.managedBy,
+    own_routes: m.ownRoutes === null ? null : [...m.ownRoutes],
     instances,
   }
 }

@@ -118,6 +118,7 @@ async function upsertFileModel(
     backend: spec.backend,
     upstream_model_name: spec.upstream_model_name ?? null,
     access_policy: spec.access_policy,
+    routes: spec.routes ?? null,
   }
   // The file is the whole truth for its models: an instance without api_key in the file has none.
   const instances = spec.instances.map((i) => ({ ...i, api_key: i.api_key ?? null }))
@@ -132,13 +133,21 @@ async function upsertFileModel(
     current.description !== values.description ||
     current.backend !== values.backend ||
     current.upstream_model_name !== values.upstream_model_name ||
-    current.access_policy !== values.access_policy
+    current.access_policy !== values.access_policy ||
+    !sameRoutes(current.routes, values.routes)
   if (rowChanged) {
     await updateModel(tx, current.id, { ...values, managed_by: 'file' })
   }
   const instancesChanged = await syncInstances(tx, current.id, instances)
   const grantsChanged = await syncGrants(tx, current.id, grants)
   return rowChanged || instancesChanged || grantsChanged ? 'updated' : 'unchanged'
+}
+
+function sameRoutes(a: readonly string[] | null, b: readonly string[] | null): boolean {
+  if (a === null || b === null) {
+    return a === b
+  }
+  return a.length === b.length && a.every((r, i) => r === b[i])
 }
 
 function report(

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { findUnstorableText } from '../http/storable-text.js'
+import { MODEL_ROUTES } from './model-routes.js'
 
 /** A model name is what clients send as `model`: printable, no spaces, no slashes at either end. */
 export const MODEL_NAME = z
@@ -25,12 +26,20 @@ export const InstanceSpec = z.strictObject({
   api_key: z.string().min(1).max(4096).nullish(),
 })
 
+/** The proxied routes a model serves (e.g. `/v1/messages`); null or absent = its backend's defaults. */
+export const ROUTES = z
+  .array(z.enum(MODEL_ROUTES))
+  .max(MODEL_ROUTES.length)
+  .transform((list): string[] => MODEL_ROUTES.filter((r) => list.includes(r)))
+  .nullish()
+
 export const ModelSpec = z.strictObject({
   name: MODEL_NAME,
   description: z.string().max(2000).default(''),
   backend: z.enum(['vllm', 'llama.cpp', 'openai']).default('vllm'),
   upstream_model_name: z.string().min(1).max(256).nullish(),
   access_policy: z.enum(['authed', 'allowed_users']).default('authed'),
+  routes: ROUTES,
   /** Usernames granted access when access_policy is allowed_users. */
   allowed_users: z.array(z.string().min(1)).default([]),
   instances: z.array(InstanceSpec).default([]),

@@ -15,6 +15,7 @@ import {
   ApiKeyJson,
   AuditEventJson,
   CreatedApiKeyJson,
+  ErrorEnvelope,
   ModelListJson,
   ModelObjectJson,
   pageOf,
@@ -52,7 +53,7 @@ const modelJson = UserModelJsonSchema.or(AdminModelJsonSchema)
 
 /** Every route the gateway answers itself, and the proxied inference routes; an integration test compares. */
 export const OPERATIONS: readonly Operation[] = [
-  // Inference (proxied to the engines; request and response bodies are the engine's OpenAI API)
+  // Inference (proxied to the engines; request and response bodies are the engine's own API)
   ...(['chat/completions', 'completions', 'embeddings', 'rerank'] as const).map(
     (route): Operation => ({
       method: 'post',
@@ -61,6 +62,55 @@ export const OPERATIONS: readonly Operation[] = [
       summary: `OpenAI-compatible ${route}, forwarded to one of the model's engine instances (streaming relayed as it arrives)`,
       access: 'inference',
       ok: { status: 200, contentType: 'application/json or text/event-stream' },
+      errors: [400, 404, 413, 415, 429, 502, 503, 504],
+    }),
+  ),
+  {
+    method: 'post',
+    path: '/v1/responses',
+    tag: 'Inference',
+    summary:
+      'OpenAI Responses API, stateless: previous_response_id, conversation and background are refused (400)',
+    access: 'inference',
+    ok: { status: 200, contentType: 'application/json or text/event-stream' },
+    errors: [400, 404, 413, 415, 429, 502, 503, 504],
+  },
+  {
+    method: 'get',
+    path: '/v1/responses/{id}',
+    tag: 'Inference',
+    summary:
+      'Stored responses (also DELETE, /cancel, /input_items): always 400, their state lives in one engine instance',
+    access: 'inference',
+    ok: { status: 400, json: ErrorEnvelope },
+  },
+  {
+    method: 'post',
+    path: '/v1/messages',
+    tag: 'Inference',
+    summary:
+      'Anthropic Messages API (key as x-api-key or Bearer; errors in Anthropic’s envelope {"type":"error","error":{…}})',
+    access: 'inference',
+    ok: { status: 200, contentType: 'application/json or text/event-stream' },
+    errors: [400, 404, 413, 415, 429, 502, 503, 504],
+  },
+  {
+    method: 'post',
+    path: '/v1/messages/count_tokens',
+    tag: 'Inference',
+    summary: 'Anthropic token counting (errors in Anthropic’s envelope)',
+    access: 'inference',
+    ok: { status: 200, contentType: 'application/json' },
+    errors: [400, 404, 413, 415, 429, 502, 503, 504],
+  },
+  ...(['transcriptions', 'translations'] as const).map(
+    (route): Operation => ({
+      method: 'post',
+      path: `/v1/audio/${route}`,
+      tag: 'Inference',
+      summary: `OpenAI audio ${route} (multipart/form-data, streamed to the engine unchanged)`,
+      access: 'inference',
+      ok: { status: 200, contentType: 'application/json or text/plain' },
       errors: [400, 404, 413, 415, 429, 502, 503, 504],
     }),
   ),

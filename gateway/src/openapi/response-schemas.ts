@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { ErrorBody } from '../http/error-body.js'
 import type { ApiKey, CreatedApiKey } from '../keys/api-key-view.js'
+import { MODEL_ROUTES } from '../models/model-routes.js'
 import type { AdminModelJson, UserModelJson } from '../models/model-view.js'
 import type { AuditEvent } from '../routes/v2/audit-events.js'
 import type { UsageReport } from '../routes/v2/usage.js'
@@ -15,6 +16,9 @@ import type { UserJson } from '../users/user-view.js'
 const isoTime = z.iso.datetime()
 const health = z.enum(['healthy', 'unhealthy', 'unknown'])
 const backend = z.enum(['vllm', 'llama.cpp', 'openai'])
+const modelRoutes = z
+  .array(z.enum(MODEL_ROUTES))
+  .meta({ description: 'The proxied routes this model serves' })
 
 export const ErrorEnvelope = z
   .object({
@@ -74,6 +78,7 @@ export const UserModelJsonSchema = z
     description: z.string(),
     backend,
     health,
+    routes: modelRoutes,
     created_at: isoTime,
     updated_at: isoTime,
   })
@@ -84,6 +89,10 @@ export const AdminModelJsonSchema = UserModelJsonSchema.extend({
   access_policy: z.enum(['authed', 'allowed_users']),
   allowed_user_ids: z.array(z.number().int()),
   managed_by: z.enum(['api', 'file']),
+  own_routes: z
+    .array(z.enum(MODEL_ROUTES))
+    .nullable()
+    .meta({ description: "The list an admin set; null: the backend's defaults" }),
   instances: z.array(
     z.object({
       id: z.number().int(),
@@ -140,6 +149,7 @@ export const ModelObjectJson = z
     object: z.literal('model'),
     created: z.number().int(),
     owned_by: z.string(),
+    routes: modelRoutes,
   })
   .meta({ id: 'ModelObject' })
 

@@ -1,10 +1,13 @@
 import type { ServerResponse } from 'node:http'
-import { toSseErrorFrame } from '../http/error-body.js'
+import { toAnthropicSseErrorFrame } from '../http/anthropic-error-body.js'
+import { toResponsesSseErrorFrame, toSseErrorFrame } from '../http/error-body.js'
 import type { GatewayError } from '../http/gateway-error.js'
 import type { UpstreamResponse } from '../upstream/upstream-pool.js'
 import type { BodyObserver } from './body-observer.js'
+import { EventStreamObserver } from './event-stream-observer.js'
 import { toClientHeaders } from './forward-headers.js'
 import { JsonUsageTail } from './json-usage-tail.js'
+import type { ProxyRoute, StreamKind } from './proxy-routes.js'
 import { readWholeBody } from './read-whole-body.js'
 import { type RelayOutcome, relayBody } from './sse-relay.js'
 import { SseScanner } from './sse-scanner.js'
@@ -27,6 +30,8 @@ export interface AnswerEnding {
 }
 
 export interface AnswerContext {
+  /** How the route's answers carry usage, stream, and report a failure mid-stream. */
+  readonly route: ProxyRoute
   readonly requestId: string
   /** performance.now() when the request arrived. */
   readonly startedAt: number
@@ -84,7 +89,7 @@ async function answerWhole(
     // Nothing has reached the client yet, so it gets a proper error instead of a cut body.
     throw context.clientGone() ? err : context.toFailure(err)
   }
-  const observer = new JsonUsageTail()
+  const observer = new JsonUsageTail(context.route.readUsage)
   observer.push(bytes)
   observer.finish()
   const headers = toClientHeaders(res.headers, {
@@ -95,18 +100,29 @@ async function answerWhole(
   context.onEnd({ outcome: 'completed', usage: observer.usage })
 }
 
+/** The error event a stream of this kind ends with when the engine fails mid-stream. */
+const STREAM_ERROR_FRAME: Record<StreamKind, (e: GatewayError, requestId: string) => string> = {
+  data: toSseErrorFrame,
+  anthropic: toAnthropicSseErrorFrame,
+  responses: toResponsesSseErrorFrame,
+}
+
+function streamObserver(context: AnswerContext, onFirstFrame: () => void): BodyObserver {
+  const kind = context.route.stream
+  return kind === 'data'
+    ? new SseScanner({ stripUsage: context.stripUsage, onFirstFrame })
+    : new EventStreamObserver({ dialect: kind, onFirstFrame })
+}
+
 function relayAnswer(res: UpstreamResponse, client: ServerResponse, context: AnswerContext): void {
-  const { startedAt, requestId } = context
+  const { startedAt, requestId, route } = context
   const isSse = isEventStream(res)
   let ttftMs: number | undefined
   const observer: BodyObserver = isSse
-    ? new SseScanner({
-        stripUsage: context.stripUsage,
-        onFirstFrame: () => {
-          ttftMs = performance.now() - startedAt
-        },
+    ? streamObserver(context, () => {
+        ttftMs = performance.now() - startedAt
       })
-    : new JsonUsageTail()
+    : new JsonUsageTail(route.readUsage)
   let failure: GatewayError | undefined
   const headers = toClientHeaders(res.headers, {
     requestId,
@@ -128,7 +144,7 @@ function relayAnswer(res: UpstreamResponse, client: ServerResponse, context: Ans
     clientGone: () => context.clientGone(),
     errorFrame: (err) => {
       failure = context.toFailure(err)
-      return toSseErrorFrame(failure, requestId)
+      return STREAM_ERROR_FRAME[route.stream](failure, requestId)
     },
     onEnd: (outcome) => {
       context.onEnd({ outcome, usage: observer.usage, ttftMs, failure })

@@ -25,6 +25,7 @@ describe('toEngineHeaders', () => {
       requestId: 'rid',
       engineApiKey: 'engine-key',
       contentLength: 42,
+      isJson: true,
     })
     expect(out).toEqual({
       'content-type': 'application/json',
@@ -37,14 +38,44 @@ describe('toEngineHeaders', () => {
   })
 
   it('sends no authorization when the instance has no key', () => {
-    const out = toEngineHeaders(client, { requestId: 'rid', engineApiKey: null, contentLength: 1 })
+    const out = toEngineHeaders(client, {
+      requestId: 'rid',
+      engineApiKey: null,
+      contentLength: 1,
+      isJson: true,
+    })
     expect(out.authorization).toBeUndefined()
   })
 
   it('sends application/json when the client sent another type (curl -d)', () => {
     const form = { 'content-type': 'application/x-www-form-urlencoded' }
-    const out = toEngineHeaders(form, { requestId: 'r', engineApiKey: null, contentLength: 1 })
+    const out = toEngineHeaders(form, {
+      requestId: 'r',
+      engineApiKey: null,
+      contentLength: 1,
+      isJson: true,
+    })
     expect(out['content-type']).toBe('application/json')
+  })
+
+  it("keeps a multipart upload's type and boundary, and its chunked framing when it had no length", () => {
+    const form = {
+      'content-type': 'multipart/form-data; boundary=xyz',
+      'transfer-encoding': 'chunked',
+      'x-api-key': 'kg_client',
+      'anthropic-version': '2023-06-01',
+    }
+    const out = toEngineHeaders(form, {
+      requestId: 'r',
+      engineApiKey: null,
+      contentLength: undefined,
+      isJson: false,
+    })
+    expect(out).toEqual({
+      'content-type': 'multipart/form-data; boundary=xyz',
+      'anthropic-version': '2023-06-01',
+      'x-request-id': 'r',
+    })
   })
 })
 

@@ -58,7 +58,10 @@ export interface ForwardOptions {
   readonly requestId: string
   /** The instance's key for the engine, if it has one. */
   readonly engineApiKey: string | null
-  readonly contentLength: number
+  /** Undefined: the body is streamed as it came, chunked (a multipart upload sent without a length). */
+  readonly contentLength: number | undefined
+  /** A JSON body (its type is made application/json); else the client's type (multipart, with its boundary). */
+  readonly isJson: boolean
 }
 
 /**
@@ -74,10 +77,15 @@ export function toEngineHeaders(
   const out = copyHeaders(client, CLIENT_ONLY, dropped, 'proxy-')
   // The body was checked to be JSON; engines refuse other types (vLLM: 400/415), curl -d sends a form type.
   const type = out['content-type']
-  if (type === undefined || !type.toLowerCase().startsWith('application/json')) {
+  if (
+    options.isJson &&
+    (type === undefined || !type.toLowerCase().startsWith('application/json'))
+  ) {
     out['content-type'] = 'application/json'
   }
-  out['content-length'] = String(options.contentLength)
+  if (options.contentLength !== undefined) {
+    out['content-length'] = String(options.contentLength)
+  }
   out['x-request-id'] = options.requestId
   if (options.engineApiKey !== null && options.engineApiKey !== '') {
     out.authorization = `Bearer ${options.engineApiKey}`

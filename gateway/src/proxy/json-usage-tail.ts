@@ -1,5 +1,5 @@
 import type { BodyObserver } from './body-observer.js'
-import { readUsage, type TokenUsage } from './token-usage.js'
+import { readUsage, type TokenUsage, type UsageReader } from './token-usage.js'
 
 /**
  * Finds `usage` in a non-streaming JSON answer without buffering it: engines put `usage` near the end (after
@@ -54,8 +54,8 @@ function objectAt(text: string, open: number): string | undefined {
   return undefined
 }
 
-/** The usage object of a JSON text's tail, if one is there in full. */
-export function usageInTail(text: string): TokenUsage | undefined {
+/** The usage object of a JSON text's tail, if one is there in full, as `reader` reads it. */
+export function usageInTail(text: string, reader: UsageReader = readUsage): TokenUsage | undefined {
   const open = lastUsageObject(text)
   if (open === undefined) {
     return undefined
@@ -65,15 +65,21 @@ export function usageInTail(text: string): TokenUsage | undefined {
     return undefined
   }
   try {
-    return readUsage(JSON.parse(json))
+    return reader(JSON.parse(json))
   } catch {
     return undefined
   }
 }
 
 export class JsonUsageTail implements BodyObserver {
+  readonly #reader: UsageReader | null
   #window: Uint8Array = EMPTY
   #usage: TokenUsage | undefined
+
+  /** `reader` reads the API's usage object; null: the answer has none to count. */
+  constructor(reader: UsageReader | null = readUsage) {
+    this.#reader = reader
+  }
 
   get usage(): TokenUsage | undefined {
     return this.#usage
@@ -84,6 +90,9 @@ export class JsonUsageTail implements BodyObserver {
   }
 
   push(chunk: Uint8Array): Uint8Array {
+    if (this.#reader === null) {
+      return chunk
+    }
     if (this.#window.byteLength === 0 && chunk.byteLength <= WINDOW_BYTES) {
       this.#window = chunk // the usual whole answer in one chunk: kept, not copied (nothing writes to it)
     } else if (chunk.byteLength >= WINDOW_BYTES) {
@@ -100,7 +109,9 @@ export class JsonUsageTail implements BodyObserver {
 
   finish(): Uint8Array {
     // A cut multi-byte character at the window's start decodes to U+FFFD, which the search ignores.
-    this.#usage = usageInTail(decoder.decode(this.#window))
+    if (this.#reader !== null && this.#window.byteLength > 0) {
+      this.#usage = usageInTail(decoder.decode(this.#window), this.#reader)
+    }
     this.#window = EMPTY
     return EMPTY
   }

@@ -3,32 +3,32 @@ import type { Logger } from 'pino'
 import { type AuthOptions, type CredentialSource, checkScope, identify } from '../auth/identify.js'
 import type { Principal } from '../auth/principal.js'
 import { toErrorResponse, toGatewayError } from '../http/error-response.js'
-import { ERRORS, GatewayError } from '../http/gateway-error.js'
+import { GatewayError } from '../http/gateway-error.js'
 import { requireJsonContentType } from '../http/media-type.js'
 import { readRequestBody } from '../http/read-request-body.js'
 import { acceptRequestId } from '../http/request-id.js'
-import { modelNotFound } from '../models/model-not-found.js'
-import type { ModelRegistry } from '../models/model-registry.js'
+import { modelNotFound, routeNotServed } from '../models/model-not-found.js'
+import type { ModelRegistry, ModelTarget } from '../models/model-registry.js'
 import type {
   RecordedRequest,
   RequestEnd,
   RequestRecorder,
 } from '../observability/request-recorder.js'
 import { sendWithFailover } from '../upstream/send-with-failover.js'
-import type { UpstreamPool } from '../upstream/upstream-pool.js'
+import type { UpstreamEndpoint, UpstreamPool, UpstreamRequest } from '../upstream/upstream-pool.js'
 import { type AnswerEnding, sendEngineAnswer } from './engine-answer.js'
+import { engineRejection } from './engine-rejection.js'
 import { toEngineHeaders } from './forward-headers.js'
+import { readMultipartModel } from './multipart-model.js'
+import { MultipartUpload } from './multipart-upload.js'
 import type { ProxyRoute } from './proxy-routes.js'
-import { readErrorBody } from './read-error-body.js'
-import { buildUpstreamBody, parseInferenceBody } from './request-body.js'
-import type { RelayOutcome } from './sse-relay.js'
+import { CLIENT_CLOSED_STATUS, recordedStatus } from './recorded-status.js'
+import { buildUpstreamBody, parseInferenceBody, type UpstreamBody } from './request-body.js'
 import { UpstreamCall } from './upstream-call.js'
-import { fromEngineResponse, fromTransportError } from './upstream-error.js'
+import { fromTransportError } from './upstream-error.js'
 
 /** Seconds a client should wait before retrying when no instance can take the request. */
 const NO_INSTANCE_RETRY_AFTER_SECONDS = 5
-/** What the access log and metrics record for a request whose client went away (nginx's convention). */
-const CLIENT_CLOSED_STATUS = ERRORS.client_closed_request.status
 
 /** What the proxied routes use, and nothing more. */
 export interface ProxyServices {
@@ -39,20 +39,6 @@ export interface ProxyServices {
   /** The root logger; each request logs through a child carrying its id. */
   readonly logger: Logger
   readonly maxBodyBytes: number
-}
-
-/** The status recorded for how a relayed body ended (the status sent is fixed by then). */
-function recordedStatus(outcome: RelayOutcome, sent: number, failure: GatewayError | undefined) {
-  switch (outcome) {
-    case 'completed':
-      return sent
-    case 'client_abort':
-      return CLIENT_CLOSED_STATUS
-    case 'engine_error':
-      return 502
-    case 'upstream_error':
-      return failure?.status ?? 502
-  }
 }
 
 /**
@@ -69,11 +55,13 @@ export class ProxyExchange implements RecordedRequest, CredentialSource {
   model = ''
   principal: Principal | undefined
   readonly #services: ProxyServices
-  readonly #enginePath: string
+  readonly #route: ProxyRoute
   readonly #req: IncomingMessage
   readonly #res: ServerResponse
   #log: Logger | undefined
   #call: UpstreamCall | undefined
+  /** A multipart body being streamed to the engine (the audio routes). */
+  #upload: MultipartUpload | undefined
   #recorded = false
 
   constructor(
@@ -84,7 +72,7 @@ export class ProxyExchange implements RecordedRequest, CredentialSource {
   ) {
     this.#services = services
     this.route = route.path
-    this.#enginePath = route.enginePath
+    this.#route = route
     this.#req = req
     this.#res = res
     this.requestId = acceptRequestId(this.header('x-request-id'))
@@ -126,36 +114,43 @@ export class ProxyExchange implements RecordedRequest, CredentialSource {
 
   async #serve(): Promise<void> {
     const services = this.#services
+    const route = this.#route
     const principal = await identify(this, services.auth)
     this.principal = principal
     checkScope(principal, 'inference')
-    requireJsonContentType(this.header('content-type'))
-    const req = parseInferenceBody(await readRequestBody(this.#req, services.maxBodyBytes))
-    const model = services.models.resolve(principal, req.model)
-    if (model === undefined) {
-      throw modelNotFound(req.model)
+    if (route.body === 'json') {
+      requireJsonContentType(this.header('content-type'))
     }
-    this.model = services.models.labelFor(model.name)
-    const body = buildUpstreamBody(req, {
-      upstreamModel: model.upstreamModelName ?? model.name,
-      usageDefaultsOn: model.backend === 'vllm',
-    })
+    const body =
+      route.body === 'json'
+        ? parseInferenceBody(
+            await readRequestBody(this.#req, services.maxBodyBytes),
+            route.checkBody,
+          )
+        : await this.#startUpload()
+    const model = this.#modelFor(principal, body.model)
+    // Limits (per key and user) go here: caller, model, route and body are known, no engine is held yet.
+    const upstreamModel = model.upstreamModelName ?? model.name
+    let json: UpstreamBody | undefined
+    if (body.kind === 'json') {
+      json = buildUpstreamBody(body, {
+        upstreamModel,
+        usageDefaultsOn: model.backend === 'vllm',
+        injectsUsage: route.injectsUsage,
+      })
+    } else {
+      body.renameModel(upstreamModel)
+    }
     const call = new UpstreamCall(this.#res)
     this.#call = call
     services.recorder.engineCallStarted(this.model)
     const timeouts = services.upstreams.timeouts
-
-    const sent = await sendWithFailover(services.upstreams, model.instances, (endpoint) => ({
-      path: this.#enginePath,
-      headers: toEngineHeaders(this.#req.headers, {
-        requestId: this.requestId,
-        engineApiKey: endpoint.instance.apiKey,
-        contentLength: body.bytes.byteLength,
-      }),
-      body: body.bytes,
-      signal: call.signal,
-    })).catch((err: unknown) => {
-      throw call.clientGone ? err : fromTransportError(err, timeouts)
+    const upload = this.#upload
+    const canResend = upload === undefined ? undefined : () => !upload.started
+    const sent = await sendWithFailover(services.upstreams, model.instances, (endpoint) =>
+      this.#engineRequest(endpoint, json, call, canResend),
+    ).catch((err: unknown) => {
+      throw call.clientGone ? err : (upload?.failure ?? fromTransportError(err, timeouts))
     })
     if (!sent.ok) {
       throw new GatewayError('upstream_unavailable', {
@@ -165,22 +160,59 @@ export class ProxyExchange implements RecordedRequest, CredentialSource {
     }
     const res = sent.res
     if (res.status < 200 || res.status >= 300) {
-      const text = await readErrorBody(res.body)
-      const retryAfter = res.headers['retry-after']
-      throw fromEngineResponse({
-        status: res.status,
-        body: text,
-        retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined,
-      })
+      throw await engineRejection(res)
     }
     await sendEngineAnswer(res, this.#res, {
+      route,
       requestId: this.requestId,
       startedAt: this.startedAt,
-      stripUsage: body.injectedUsage,
+      stripUsage: json?.injectedUsage === true,
       clientGone: () => call.clientGone,
       toFailure: (err) => fromTransportError(err, timeouts),
       onEnd: (ending) => this.#end(res.status, ending),
     })
+  }
+
+  /** The model, if this principal may use it on this route; records its metric label. */
+  #modelFor(principal: Principal, name: string): ModelTarget {
+    const model = this.#services.models.resolve(principal, name)
+    if (model === undefined) {
+      throw modelNotFound(name)
+    }
+    if ((model.routes.bits & this.#route.bit) === 0) {
+      throw routeNotServed(model.name, this.#route.path)
+    }
+    this.model = this.#services.models.labelFor(model.name)
+    return model
+  }
+
+  /** One attempt's request: the JSON bytes (the same on every attempt), or a fresh stream of the upload. */
+  #engineRequest(
+    endpoint: UpstreamEndpoint,
+    json: UpstreamBody | undefined,
+    call: UpstreamCall,
+    canResend: (() => boolean) | undefined,
+  ): UpstreamRequest {
+    const upload = this.#upload
+    return {
+      path: this.#route.enginePath,
+      headers: toEngineHeaders(this.#req.headers, {
+        requestId: this.requestId,
+        engineApiKey: endpoint.instance.apiKey,
+        contentLength: json === undefined ? upload?.contentLength : json.bytes.byteLength,
+        isJson: json !== undefined,
+      }),
+      body: json?.bytes ?? (upload as MultipartUpload).open(),
+      signal: call.signal,
+      canResend,
+    }
+  }
+
+  /** Reads a multipart form up to its `model` field; the rest follows to the engine as it arrives. */
+  async #startUpload(): Promise<MultipartUpload> {
+    const head = await readMultipartModel(this.#req, this.#services.maxBodyBytes)
+    this.#upload = new MultipartUpload(this.#req, head, this.#services.maxBodyBytes)
+    return this.#upload
   }
 
   /** Ends a request whose engine answered. */
@@ -212,7 +244,7 @@ export class ProxyExchange implements RecordedRequest, CredentialSource {
     if (res.headersSent) {
       res.destroy() // an answer was written and recording it failed; the relay handles its own failures
     } else {
-      const answer = toErrorResponse(e, this.requestId)
+      const answer = toErrorResponse(e, this.requestId, this.#route.dialect)
       res.writeHead(answer.status, answer.headers).end(answer.body)
     }
     this.#record({ status: e.status })
@@ -226,6 +258,7 @@ export class ProxyExchange implements RecordedRequest, CredentialSource {
     this.#recorded = true
     const call = this.#call
     call?.dispose()
+    this.#upload?.dispose()
     this.#services.recorder.finish(this, end, call !== undefined)
   }
 }

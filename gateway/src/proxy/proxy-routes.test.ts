@@ -5,13 +5,16 @@ import { createMetrics } from '../observability/metrics.js'
 import { RequestRecorder } from '../observability/request-recorder.js'
 import type { UsageRecorder } from '../usage/usage-recorder.js'
 import type { ProxyServices } from './proxy-exchange.js'
-import { createProxyListener, proxyRouteFor } from './proxy-routes.js'
+import { createProxyListener, PROXY_ROUTES, proxyRouteFor } from './proxy-routes.js'
 
-const ROUTE = { path: '/v1/chat/completions', enginePath: '/v1/chat/completions' }
+const ROUTE = PROXY_ROUTES[0] as (typeof PROXY_ROUTES)[number]
 
 describe('proxyRouteFor', () => {
   it('matches POST to exactly a proxied path, ignoring the query string', () => {
-    expect(proxyRouteFor('POST', '/v1/chat/completions?x=1')).toEqual(ROUTE)
+    expect(proxyRouteFor('POST', '/v1/chat/completions?x=1')).toBe(ROUTE)
+    expect(ROUTE.path).toBe('/v1/chat/completions')
+    expect(proxyRouteFor('POST', '/v1/messages?beta=true')?.dialect).toBe('anthropic')
+    expect(proxyRouteFor('POST', '/v1/audio/transcriptions')?.body).toBe('multipart')
     expect(proxyRouteFor('GET', '/v1/chat/completions')).toBeUndefined()
     expect(proxyRouteFor('POST', '/v1/chat/completions/')).toBeUndefined()
     expect(proxyRouteFor('POST', '/tokenize')).toBeUndefined()

@@ -21,7 +21,7 @@ function rejection(text: string | Uint8Array): GatewayError {
   throw new Error('expected a rejection')
 }
 
-const same = { usageDefaultsOn: false }
+const same = { usageDefaultsOn: false, injectsUsage: true }
 
 describe('parseInferenceBody', () => {
   it('reads model, stream and stream_options', () => {
@@ -172,9 +172,17 @@ describe('buildUpstreamBody', () => {
 
   it('treats stream_options {} as asking for usage on vLLM (its default) but not on llama.cpp', () => {
     const text = '{"model":"m","stream":true,"stream_options":{}}'
-    const vllm = buildUpstreamBody(body(text), { upstreamModel: 'm', usageDefaultsOn: true })
+    const vllm = buildUpstreamBody(body(text), {
+      upstreamModel: 'm',
+      usageDefaultsOn: true,
+      injectsUsage: true,
+    })
     expect(vllm.injectedUsage).toBe(false)
-    const llama = buildUpstreamBody(body(text), { upstreamModel: 'm', usageDefaultsOn: false })
+    const llama = buildUpstreamBody(body(text), {
+      upstreamModel: 'm',
+      usageDefaultsOn: false,
+      injectsUsage: true,
+    })
     expect(dec.decode(llama.bytes)).toBe(
       '{"model":"m","stream":true,"stream_options":{"include_usage":true}}',
     )
@@ -195,5 +203,29 @@ describe('buildUpstreamBody', () => {
     const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...enc.encode('{"model":"pub"}')])
     const out = buildUpstreamBody(parseInferenceBody(bytes), { upstreamModel: 'up', ...same })
     expect(dec.decode(out.bytes)).toBe('{"model":"up"}')
+  })
+
+  it('leaves a streaming body alone on a route without stream_options (Messages, Responses)', () => {
+    const text = '{"model":"m","stream":true,"messages":[]}'
+    const out = buildUpstreamBody(body(text), {
+      upstreamModel: 'm',
+      usageDefaultsOn: false,
+      injectsUsage: false,
+    })
+    expect(out.injectedUsage).toBe(false)
+    expect(dec.decode(out.bytes)).toBe(text)
+  })
+})
+
+describe("parseInferenceBody with a route's own check", () => {
+  it('runs the check on the parsed body and lets its refusal through', () => {
+    const seen: unknown[] = []
+    parseInferenceBody(enc.encode('{"model":"m","x":1}'), (b) => seen.push(b.x))
+    expect(seen).toEqual([1])
+    expect(() =>
+      parseInferenceBody(enc.encode('{"model":"m"}'), () => {
+        throw new GatewayError('invalid_request', { param: 'x' })
+      }),
+    ).toThrow(GatewayError)
   })
 })

@@ -9,6 +9,7 @@ import { applySplices, type ObjectSpans, objectSpans, type Splice } from './json
  */
 
 export interface InferenceRequest {
+  readonly kind: 'json'
   /** The client's bytes, untouched. */
   readonly bytes: Uint8Array
   readonly model: string
@@ -23,8 +24,14 @@ function invalid(message: string, param: string | null = null, cause?: unknown):
   return new GatewayError('invalid_request', { message, param, cause })
 }
 
-/** Throws a 400 `invalid_request` for bytes that are not UTF-8 JSON with a string `model`. */
-export function parseInferenceBody(bytes: Uint8Array): InferenceRequest {
+/**
+ * Throws a 400 `invalid_request` for bytes that are not UTF-8 JSON with a string `model`, or that `check` (the
+ * route's own rule) refuses.
+ */
+export function parseInferenceBody(
+  bytes: Uint8Array,
+  check?: (body: Record<string, unknown>) => void,
+): InferenceRequest {
   const text = decodeUtf8Body(bytes)
   let json: unknown
   try {
@@ -51,7 +58,9 @@ export function parseInferenceBody(bytes: Uint8Array): InferenceRequest {
   if (stream !== undefined && stream !== null && typeof stream !== 'boolean') {
     throw wrongType('stream', 'a boolean')
   }
+  check?.(body)
   return {
+    kind: 'json',
     bytes,
     model,
     isStream: stream === true,
@@ -87,6 +96,8 @@ export interface UpstreamBodyOptions {
    * llama.cpp and OpenAI to false; docs/engines.md §2). Then a client that sent `{}` already asked for usage.
    */
   readonly usageDefaultsOn: boolean
+  /** Whether the route takes `stream_options` (chat and completions; the other APIs have no such field). */
+  readonly injectsUsage: boolean
 }
 
 export interface UpstreamBody {
@@ -151,7 +162,8 @@ export function buildUpstreamBody(
   options: UpstreamBodyOptions,
 ): UpstreamBody {
   const renames = req.model !== options.upstreamModel
-  const injectsUsage = req.isStream && !clientWantsUsage(req, options.usageDefaultsOn)
+  const injectsUsage =
+    options.injectsUsage && req.isStream && !clientWantsUsage(req, options.usageDefaultsOn)
   if (!renames && !injectsUsage) {
     return { bytes: req.bytes, injectedUsage: false }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { readUsage } from './token-usage.js'
+import { readAnthropicUsage, readAudioUsage, readResponsesUsage, readUsage } from './token-usage.js'
 
 describe('readUsage', () => {
   it('reads prompt and completion tokens, and each alone', () => {
@@ -38,5 +38,55 @@ describe('readUsage', () => {
     ]) {
       expect(readUsage(bad)).toBeUndefined()
     }
+  })
+})
+
+describe('readAnthropicUsage', () => {
+  it('counts the cached prompt tokens as prompt tokens', () => {
+    expect(
+      readAnthropicUsage({ cache_read_input_tokens: 28, input_tokens: 1, output_tokens: 3 }),
+    ).toEqual({ promptTokens: 29, completionTokens: 3 })
+    expect(
+      readAnthropicUsage({
+        input_tokens: 2,
+        cache_creation_input_tokens: 5,
+        cache_read_input_tokens: 0,
+        output_tokens: 0,
+      }),
+    ).toEqual({ promptTokens: 7, completionTokens: 0 })
+    expect(readAnthropicUsage({ output_tokens: 4 })).toEqual({
+      promptTokens: 0,
+      completionTokens: 4,
+    })
+  })
+
+  it('refuses what is not a usage object', () => {
+    for (const bad of [null, {}, { input_tokens: -1 }, { output_tokens: '3' }, []]) {
+      expect(readAnthropicUsage(bad)).toBeUndefined()
+    }
+  })
+})
+
+describe('readResponsesUsage and readAudioUsage', () => {
+  it("reads the Responses API's input and output tokens (cached ones are inside input)", () => {
+    const usage = {
+      input_tokens: 29,
+      output_tokens: 3,
+      total_tokens: 32,
+      input_tokens_details: { cached_tokens: 28 },
+    }
+    expect(readResponsesUsage(usage)).toEqual({ promptTokens: 29, completionTokens: 3 })
+    expect(readResponsesUsage({ prompt_tokens: 1 })).toBeUndefined()
+  })
+
+  it("reads both engines' audio usage, and finds no tokens in a duration", () => {
+    expect(readAudioUsage({ prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 })).toEqual({
+      promptTokens: 5,
+      completionTokens: 2,
+    })
+    expect(
+      readAudioUsage({ type: 'tokens', input_tokens: 10, output_tokens: 4, total_tokens: 14 }),
+    ).toEqual({ promptTokens: 10, completionTokens: 4 })
+    expect(readAudioUsage({ type: 'duration', seconds: 3 })).toBeUndefined()
   })
 })

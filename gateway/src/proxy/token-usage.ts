@@ -36,3 +36,53 @@ export function readUsage(value: unknown): TokenUsage | undefined {
   // Embeddings report prompt tokens only.
   return { promptTokens: prompt ?? 0, completionTokens: completion ?? 0 }
 }
+
+/** What reads one API's usage object (the value of `usage`). */
+export type UsageReader = (value: unknown) => TokenUsage | undefined
+
+function countsOf(value: unknown, names: readonly string[]): (number | undefined)[] | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return undefined
+  }
+  const record = value as Record<string, unknown>
+  const counts = names.map((n) => record[n])
+  return counts.every(isCountOrAbsent) ? (counts as (number | undefined)[]) : undefined
+}
+
+/**
+ * Anthropic's usage (Messages, and the Messages stream's message_start/message_delta). Its `input_tokens` leaves
+ * out the prompt tokens read from or written to the prompt cache (llama.cpp reports a 29-token prompt as 1 +
+ * `cache_read_input_tokens` 28), so the three are added: usage then counts the prompt as chat completions'
+ * `prompt_tokens` does, whichever API carried it.
+ */
+export function readAnthropicUsage(value: unknown): TokenUsage | undefined {
+  const counts = countsOf(value, [
+    'input_tokens',
+    'cache_read_input_tokens',
+    'cache_creation_input_tokens',
+    'output_tokens',
+  ])
+  if (counts === undefined || counts.every((c) => c === undefined)) {
+    return undefined
+  }
+  const [input, cacheRead, cacheWrite, output] = counts
+  return {
+    promptTokens: (input ?? 0) + (cacheRead ?? 0) + (cacheWrite ?? 0),
+    completionTokens: output ?? 0,
+  }
+}
+
+/** The Responses API's usage (and OpenAI's newer audio usage): `input_tokens` already includes cached tokens. */
+export function readResponsesUsage(value: unknown): TokenUsage | undefined {
+  const counts = countsOf(value, ['input_tokens', 'output_tokens'])
+  if (counts === undefined || (counts[0] === undefined && counts[1] === undefined)) {
+    return undefined
+  }
+  return { promptTokens: counts[0] ?? 0, completionTokens: counts[1] ?? 0 }
+}
+
+/** Audio answers carry either shape (vLLM: prompt/completion tokens; OpenAI: input/output), or seconds only. */
+export function readAudioUsage(value: unknown): TokenUsage | undefined {
+  // input/output first: OpenAI's also has total_tokens, which readUsage alone would take for rerank's.
+  return readResponsesUsage(value) ?? readUsage(value)
+}

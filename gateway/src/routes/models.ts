@@ -4,13 +4,18 @@ import type { AppEnv } from '../http/app-env.js'
 import { modelNotFound } from '../models/model-not-found.js'
 import type { ModelTarget } from '../models/model-registry.js'
 
-/** OpenAI's model object; `owned_by` is the gateway, whichever engine serves it. */
+/**
+ * OpenAI's model object; `owned_by` is the gateway, whichever engine serves it. `routes` is ours (engines add
+ * fields of their own too): the proxied routes this model serves, so a client can tell whether to use chat, the
+ * Responses API or Anthropic's Messages.
+ */
 function toModelObject(m: ModelTarget) {
   return {
     id: m.name,
     object: 'model' as const,
     created: Math.floor(m.createdAt.getTime() / 1000),
     owned_by: 'keygate',
+    routes: m.routes.list,
   }
 }
 

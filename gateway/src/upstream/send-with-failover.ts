@@ -33,7 +33,7 @@ export async function sendWithFailover(
     return { ok: true, endpoint: first, res: await upstreams.send(first, request) }
   } catch (err) {
     const failure = classifyTransportFailure(err)
-    if (failure === undefined || request.signal.aborted) {
+    if (failure === undefined || request.signal.aborted || request.canResend?.() === false) {
       throw err
     }
     const other = upstreams.pick(instances, first.address)

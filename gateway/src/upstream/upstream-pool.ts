@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream'
 import type { Logger } from 'pino'
 import type { Config } from '../config.js'
 import type { InstanceTarget, ModelTarget } from '../models/model-registry.js'
@@ -27,7 +28,13 @@ export interface UpstreamRequest {
   /** The engine route, e.g. /v1/chat/completions (appended to any path in the instance URL). */
   readonly path: string
   readonly headers: Record<string, string>
-  readonly body: Uint8Array
+  /** Bytes in memory, or a stream read as it is sent (a multipart upload; one stream per attempt). */
+  readonly body: Uint8Array | Readable
+  /**
+   * For a streamed body: whether it can still be sent to another instance (none of it has been read). Absent:
+   * the body is in memory and can always be sent again.
+   */
+  readonly canResend?: (() => boolean) | undefined
   /** Aborting closes the request and its connection at once, before or after the headers. */
   readonly signal: UpstreamSignal
 }

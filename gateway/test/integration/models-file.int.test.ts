@@ -15,6 +15,7 @@ models:
     description: from the file
     backend: llama.cpp
     upstream_model_name: llama-3.1-8b
+    routes: [/v1/embeddings, /v1/chat/completions]
     instances:
       - url: http://10.1.0.1:8080/
         worker: gpu-a
@@ -124,7 +125,9 @@ describe.each(dbTargets())('KEYGATE_MODELS_FILE on %s', (target) => {
       backend: 'llama.cpp',
       upstreamModelName: 'llama-3.1-8b',
       managedBy: 'file',
+      ownRoutes: ['/v1/chat/completions', '/v1/embeddings'],
     })
+    expect(llama?.routes.list).toEqual(['/v1/chat/completions', '/v1/embeddings'])
     expect(llama?.instances.map((i) => [i.url, i.weight, i.worker, i.apiKey])).toEqual([
       ['http://10.1.0.1:8080', 1, 'gpu-a', 'file-engine-secret'],
       ['http://10.1.0.2:8080', 3, '', null],
@@ -190,7 +193,14 @@ describe.each(dbTargets())('KEYGATE_MODELS_FILE on %s', (target) => {
       ['taken-over', 'file'],
     ])
     const llama = gw.deps.models.resolve(adminPrincipal(), 'file-llama')
-    expect(llama).toMatchObject({ description: 'changed', upstreamModelName: null })
+    expect(llama).toMatchObject({
+      description: 'changed',
+      upstreamModelName: null,
+      ownRoutes: null,
+    })
+    // Without its own list the model serves what its backend does by default.
+    expect(llama?.routes.list).toContain('/v1/messages')
+    expect(llama?.routes.list).not.toContain('/v1/embeddings')
     expect(llama?.instances.map((i) => [i.url, i.weight])).toEqual([['http://10.1.0.2:8080', 1]])
     expect(gw.deps.models.resolve(adminPrincipal(), 'file-doomed')).toBeUndefined()
   })
@@ -198,7 +208,7 @@ describe.each(dbTargets())('KEYGATE_MODELS_FILE on %s', (target) => {
   it('refuses to start with an invalid file, listing every problem', async () => {
     const bad = writeModelsFile(
       'bad.yaml',
-      `models:\n  - name: "has space"\n    backend: triton\n  - name: ok\n    instances: [{ url: "ftp://x" }]\n`,
+      `models:\n  - name: "has space"\n    backend: triton\n  - name: ok\n    routes: [/v1/tokenize]\n    instances: [{ url: "ftp://x" }]\n`,
     )
     const failure = await startGateway(testDb, { env: { KEYGATE_MODELS_FILE: bad } }).catch(
       (err: unknown) => err,
@@ -209,6 +219,7 @@ describe.each(dbTargets())('KEYGATE_MODELS_FILE on %s', (target) => {
     expect(message).toContain('models.0.name')
     expect(message).toContain('models.0.backend')
     expect(message).toContain('models.1.instances.0.url')
+    expect(message).toContain('models.1.routes.0')
   })
 })
 

@@ -207,7 +207,16 @@ describe.each(dbTargets())('/v2/models on %s', (target) => {
       expect(names(res.json)).toEqual(expect.arrayContaining(['alice-only', 'open-a', 'open-b']))
       const openA = (res.json.items as Json[]).find((m) => m.name === 'open-a')
       expect(Object.keys(openA ?? {}).sort()).toEqual(
-        ['backend', 'created_at', 'description', 'health', 'id', 'name', 'updated_at'].sort(),
+        [
+          'backend',
+          'created_at',
+          'description',
+          'health',
+          'id',
+          'name',
+          'routes',
+          'updated_at',
+        ].sort(),
       )
       expect(res.text).not.toContain('10.0.0.1')
     })

@@ -152,7 +152,6 @@ describe.each(dbTargets())('proxy access, input and disconnects on %s', (target)
       ['POST', '/v1/load_lora_adapter'],
       ['GET', '/v1/slots'],
       ['POST', '/v1/pause'],
-      ['POST', '/v1/responses'],
       ['GET', '/v1/chat/completions'],
       ['POST', '/v1/models'],
     ])('never passes %s %s to an engine (404)', async (method, path) => {

@@ -1,4 +1,3 @@
-import { randomBytes, randomUUID } from 'node:crypto'
 import {
   createServer,
   type IncomingHttpHeaders,
@@ -6,15 +5,31 @@ import {
   type ServerResponse,
 } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { countTokensAnswer, messagesAnswer, messagesStream } from './fake-anthropic-wire.js'
+import { audioAnswer, audioJson, audioStream, parseAudioForm } from './fake-audio-wire.js'
+import { llamaModels, llamaParseError, llamaRefusal } from './fake-llama-refusals.js'
+import { openAiAnswer, openAiStream } from './fake-openai-wire.js'
+import { responsesAnswer, responsesStream } from './fake-responses-wire.js'
+import {
+  DEFAULT_TOKENS,
+  type EngineFlavour,
+  llamaError,
+  type StreamPlan,
+  sendJson,
+  sseHeaders,
+  type WireRequest,
+} from './fake-wire.js'
+
+export { DEFAULT_TOKENS, type EngineFlavour, FAKE_PROMPT_TOKENS } from './fake-wire.js'
 
 /**
  * A fake inference engine: a real node:http server on 127.0.0.1:0 that answers like vLLM or llama.cpp's
  * llama-server, byte for byte where the gateway depends on it (SSE framing, content types, error shapes, health;
- * docs/engines.md). Every request is recorded, including whether its client closed the connection
- * before the answer was complete. Used by the integration tests and the benchmarks.
+ * docs/engines.md, and for llama.cpp the captures in gateway/test/fixtures/llamacpp/, which
+ * fake-engine-fidelity.int.test.ts holds it to). It serves the OpenAI routes, Anthropic's Messages and
+ * count_tokens, the Responses API and (vLLM) the audio routes. Every request is recorded, including whether
+ * its client closed the connection before the answer was complete.
  */
-
-export type EngineFlavour = 'vllm' | 'llamacpp'
 
 export type Behaviour =
   /** Answers at once: frames written back to back (`ping`: a `: ping` comment line before each frame). */
@@ -26,7 +41,7 @@ export type Behaviour =
   /** Never sends the status line (a request stuck in the queue, or llama.cpp's late headers). */
   | { kind: 'no_headers' }
   /** The engine's own error frame after `afterFrames` frames (vLLM then sends [DONE]; llama.cpp just closes). */
-  | { kind: 'error_mid_stream'; afterFrames?: number; message?: string }
+  | { kind: 'error_mid_stream'; afterFrames?: number; message?: string; tokens?: string[] }
   /** Destroys the socket after `afterFrames` frames. */
   | { kind: 'destroy_mid_stream'; afterFrames?: number; padBytes?: number }
   /** Destroys the socket as soon as the request arrived: a reset before any response byte (a crash). */
@@ -50,6 +65,8 @@ export interface RecordedRequest {
   clientClosed: boolean
   /** True when the response was written to its end. */
   completed: boolean
+  /** The response body bytes written so far, in the pieces written (to check a relay byte for byte). */
+  readonly sent: Buffer[]
 }
 
 export type Script = Behaviour | ((request: RecordedRequest) => Behaviour)
@@ -61,6 +78,8 @@ export interface FakeEngineOptions {
   script?: Script
   /** llama.cpp only: answer 503 "Loading model" to everything but the models routes. */
   loading?: boolean
+  /** llama.cpp only: started with `--embeddings` (else /v1/embeddings answers 501, as llama.cpp does). */
+  embeddings?: boolean
   /** Listen address (any 127.x.y.z works on Linux, to play several pods behind one name); 127.0.0.1 by default. */
   host?: string
   /** Listen port (e.g. to restart an engine where it was); a free one by default. */
@@ -75,6 +94,8 @@ export interface FakeEngine {
   readonly flavour: EngineFlavour
   /** Every request received, in order (health checks included). */
   readonly requests: RecordedRequest[]
+  /** Request body bytes received so far, counted as they arrive (before a request is complete). */
+  receivedBytes(): number
   setScript(script: Script): void
   setLoading(loading: boolean): void
   close(): Promise<void>
@@ -108,6 +129,12 @@ export const ENGINE_ERRORS = {
     status: 503,
     body: '{"error":{"message":"The server is overloaded: too many queued requests.","type":"ServiceUnavailableError","param":null,"code":503}}',
   },
+  /** vLLM's Messages routes wrap its errors in Anthropic's envelope (vllm/entrypoints/anthropic/api_router.py). */
+  vllmAnthropicBadRequest: {
+    kind: 'status',
+    status: 400,
+    body: '{"type":"error","error":{"type":"BadRequestError","message":"max_tokens must be at least 1, got 0."}}',
+  },
   fastApiNotFound: { kind: 'status', status: 404, body: '{"detail":"Not Found"}' },
   llamaContextTooLong: {
     kind: 'status',
@@ -137,30 +164,58 @@ export const ENGINE_ERRORS = {
   },
 } as const satisfies Record<string, Behaviour>
 
-export const DEFAULT_TOKENS = ['Hello', ',', ' world', '!']
-/** The prompt token count every fake answer reports. */
-export const FAKE_PROMPT_TOKENS = 12
-
-const INFERENCE_PATHS = new Set([
+const OPENAI_PATHS = new Set([
   '/v1/chat/completions',
   '/v1/completions',
   '/v1/embeddings',
   '/v1/rerank',
 ])
+const AUDIO_PATHS = new Set(['/v1/audio/transcriptions', '/v1/audio/translations'])
+const STREAMING_PATHS = new Set([
+  '/v1/chat/completions',
+  '/v1/completions',
+  '/v1/messages',
+  '/v1/responses',
+  ...AUDIO_PATHS,
+])
 
-interface Ctx {
-  flavour: EngineFlavour
-  rec: RecordedRequest
-  json: Record<string, unknown>
-  res: ServerResponse
-  closed: () => boolean
-  /** Marks the socket as destroyed by us, so it does not count as the client closing. */
-  destroying: () => void
+/** Which routes each engine serves (docs/engines.md §1); llama.cpp's audio route needs an audio model. */
+function serves(flavour: EngineFlavour, path: string): boolean {
+  const shared =
+    OPENAI_PATHS.has(path) || path.startsWith('/v1/messages') || path === '/v1/responses'
+  return flavour === 'vllm' ? shared || AUDIO_PATHS.has(path) : shared
 }
 
-function frame(obj: unknown, pretty = false): string {
-  // vLLM builds its error frame with json.dumps (spaces); everything else is compact.
-  return `data: ${pretty ? JSON.stringify(obj).replace(/([:,])(?=["{[\dnt])/g, '$1 ') : JSON.stringify(obj)}\n\n`
+interface Ctx {
+  readonly wire: WireRequest
+  readonly path: string
+  readonly rec: RecordedRequest
+  readonly req: IncomingMessage
+  readonly res: ServerResponse
+  closed(): boolean
+  /** Marks the socket as destroyed by us, so it does not count as the client closing. */
+  destroying(): void
+}
+
+/** Keeps a copy of every body piece `res` writes. */
+function recordWrites(res: ServerResponse, into: Buffer[]): void {
+  const keep = (chunk: unknown) => {
+    if (typeof chunk === 'string' || chunk instanceof Uint8Array) {
+      into.push(Buffer.from(chunk))
+    }
+  }
+  const write = res.write.bind(res) as (...args: unknown[]) => boolean
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse
+  res.write = ((chunk: unknown, ...rest: unknown[]) => {
+    keep(chunk)
+    return write(chunk, ...rest)
+  }) as ServerResponse['write']
+  res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+    if (typeof chunk !== 'function') {
+      keep(chunk)
+    }
+    return end(chunk, ...rest)
+  }) as ServerResponse['end']
 }
 
 /** Resolves once the bytes are handed to the socket (so a destroy afterwards does not discard them). */
@@ -174,136 +229,37 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
-function wantsUsage(flavour: EngineFlavour, json: Record<string, unknown>): boolean {
-  const so = json.stream_options
-  if (typeof so !== 'object' || so === null) {
-    return false
+function planFor(w: WireRequest, path: string): StreamPlan {
+  if (path === '/v1/messages') {
+    return messagesStream(w)
   }
-  const include = (so as Record<string, unknown>).include_usage
-  // vLLM's StreamOptions.include_usage defaults to True; llama.cpp's to false (docs/engines.md §2).
-  return flavour === 'vllm' ? include === undefined || include === true : include === true
+  if (path === '/v1/responses') {
+    return responsesStream(w)
+  }
+  return AUDIO_PATHS.has(path) ? audioStream(w, path) : openAiStream(w, path)
 }
 
-/** The SSE frames of one streamed answer, before [DONE]. */
-function streamFrames(ctx: Ctx, path: string, tokens: readonly string[]): string[] {
-  const { flavour, json } = ctx
-  const created = 1732690000
-  const model = typeof json.model === 'string' ? json.model : 'fake-model'
-  const isChat = path === '/v1/chat/completions'
-  const usage = {
-    prompt_tokens: FAKE_PROMPT_TOKENS,
-    total_tokens: FAKE_PROMPT_TOKENS + tokens.length,
-    completion_tokens: tokens.length,
-  }
-  const frames: string[] = []
-  if (flavour === 'vllm') {
-    const rid = ctx.rec.headers['x-request-id']
-    const id = `${isChat ? 'chatcmpl' : 'cmpl'}-${typeof rid === 'string' ? rid : randomUUID()}`
-    const head = {
-      id,
-      object: isChat ? 'chat.completion.chunk' : 'text_completion',
-      created,
-      model,
-    }
-    const choice = (delta: Record<string, unknown>, text: string, finish: string | null) =>
-      isChat
-        ? {
-            index: 0,
-            delta,
-            logprobs: null,
-            finish_reason: finish,
-            ...(finish ? { stop_reason: null } : {}),
-          }
-        : { index: 0, text, logprobs: null, finish_reason: finish, stop_reason: null }
-    if (isChat) {
-      frames.push(
-        frame({ ...head, choices: [choice({ role: 'assistant', content: '' }, '', null)] }),
-      )
-    }
-    tokens.forEach((t, i) => {
-      const last = i === tokens.length - 1
-      frames.push(frame({ ...head, choices: [choice({ content: t }, t, last ? 'stop' : null)] }))
-    })
-    if (wantsUsage(flavour, json)) {
-      frames.push(frame({ ...head, choices: [], usage }))
-    }
-    return frames
-  }
-  const id = `chatcmpl-${randomBytes(16).toString('hex')}`
-  const tail = {
-    created,
-    id,
-    model,
-    system_fingerprint: 'b7234-abcdef0',
-    object: isChat ? 'chat.completion.chunk' : 'text_completion',
-  }
-  const choice = (delta: Record<string, unknown>, text: string, finish: string | null) =>
-    isChat
-      ? { finish_reason: finish, index: 0, delta }
-      : { text, index: 0, logprobs: null, finish_reason: finish }
-  if (isChat) {
-    frames.push(
-      frame({ choices: [choice({ role: 'assistant', content: null }, '', null)], ...tail }),
-    )
-  }
-  for (const t of tokens) {
-    frames.push(frame({ choices: [choice({ content: t }, t, null)], ...tail }))
-  }
-  frames.push(frame({ choices: [choice({}, '', 'stop')], ...tail }))
-  if (wantsUsage(flavour, json)) {
-    frames.push(
-      frame({
-        choices: [],
-        ...tail,
-        usage: {
-          completion_tokens: usage.completion_tokens,
-          prompt_tokens: usage.prompt_tokens,
-          total_tokens: usage.total_tokens,
-        },
-        timings: {
-          cache_n: 0,
-          prompt_n: FAKE_PROMPT_TOKENS,
-          prompt_ms: 5.1,
-          predicted_n: tokens.length,
-          predicted_ms: 9.3,
-        },
-      }),
-    )
-  }
-  return frames
-}
-
-function errorFrame(flavour: EngineFlavour, message: string): string {
-  return flavour === 'vllm'
-    ? frame({ error: { message, type: 'InternalServerError', param: null, code: 500 } }, true)
-    : frame({ error: { code: 500, message, type: 'server_error' } })
-}
-
-function sseHeaders(flavour: EngineFlavour, req: IncomingMessage): Record<string, string> {
-  if (flavour === 'vllm') {
-    return { 'content-type': 'text/event-stream; charset=utf-8' }
-  }
-  const origin = req.headers.origin
-  return {
-    'Content-Type': 'text/event-stream',
-    Server: 'llama.cpp',
-    ...(typeof origin === 'string' ? { 'Access-Control-Allow-Origin': origin } : {}),
+function answerFor(w: WireRequest, path: string): unknown {
+  switch (path) {
+    case '/v1/messages':
+      return messagesAnswer(w)
+    case '/v1/messages/count_tokens':
+      return countTokensAnswer(w)
+    case '/v1/responses':
+      return responsesAnswer(w)
+    default:
+      return AUDIO_PATHS.has(path) ? audioAnswer(w) : openAiAnswer(w, path)
   }
 }
 
-async function stream(
-  ctx: Ctx,
-  req: IncomingMessage,
-  path: string,
-  behaviour: Behaviour,
-): Promise<void> {
-  const { res, flavour } = ctx
-  const tokens = 'tokens' in behaviour && behaviour.tokens ? behaviour.tokens : DEFAULT_TOKENS
-  const frames = streamFrames(ctx, path, tokens)
-  res.writeHead(200, sseHeaders(flavour, req))
-  if (flavour === 'vllm') {
+async function stream(ctx: Ctx, behaviour: Behaviour): Promise<void> {
+  const { res, wire } = ctx
+  const plan = planFor(wire, ctx.path)
+  res.writeHead(200, sseHeaders(wire.flavour, ctx.req))
+  if (wire.flavour === 'vllm') {
     res.flushHeaders() // vLLM sends the 200 before the first token; llama.cpp sends it with the first frame
   }
+  const { frames } = plan
   const stopAt =
     behaviour.kind === 'stalled' ||
     behaviour.kind === 'error_mid_stream' ||
@@ -333,133 +289,21 @@ async function stream(
       res.socket?.destroy()
       return
     case 'error_mid_stream':
-      res.write(errorFrame(flavour, behaviour.message ?? 'EngineCore encountered an issue.'))
-      if (flavour === 'vllm') {
-        res.write('data: [DONE]\n\n')
-      }
-      res.end() // llama.cpp: no [DONE] after its error frame
+      res.end(plan.errorFrame(behaviour.message ?? 'EngineCore encountered an issue.'))
       return
     default:
-      res.write('data: [DONE]\n\n')
-      res.end()
+      res.end(plan.end === '' ? undefined : plan.end)
   }
 }
 
-function jsonAnswer(ctx: Ctx, path: string, tokens: readonly string[]): unknown {
-  const { json, flavour } = ctx
-  const model = typeof json.model === 'string' ? json.model : 'fake-model'
-  const created = 1732690000
-  const usage = {
-    prompt_tokens: FAKE_PROMPT_TOKENS,
-    total_tokens: FAKE_PROMPT_TOKENS + tokens.length,
-    completion_tokens: tokens.length,
-  }
-  const text = tokens.join('')
-  switch (path) {
-    case '/v1/chat/completions':
-      return flavour === 'vllm'
-        ? {
-            id: `chatcmpl-${randomUUID()}`,
-            object: 'chat.completion',
-            created,
-            model,
-            choices: [
-              {
-                index: 0,
-                message: {
-                  role: 'assistant',
-                  content: text,
-                  refusal: null,
-                  annotations: null,
-                  audio: null,
-                  function_call: null,
-                  tool_calls: [],
-                  reasoning_content: null,
-                },
-                logprobs: null,
-                finish_reason: 'stop',
-                stop_reason: null,
-              },
-            ],
-            service_tier: null,
-            system_fingerprint: null,
-            usage: { ...usage, prompt_tokens_details: null },
-            prompt_logprobs: null,
-            kv_transfer_params: null,
-          }
-        : {
-            choices: [
-              { finish_reason: 'stop', index: 0, message: { role: 'assistant', content: text } },
-            ],
-            created,
-            model,
-            system_fingerprint: 'b7234-abcdef0',
-            object: 'chat.completion',
-            usage: {
-              completion_tokens: usage.completion_tokens,
-              prompt_tokens: usage.prompt_tokens,
-              total_tokens: usage.total_tokens,
-            },
-            id: `chatcmpl-${randomBytes(16).toString('hex')}`,
-            timings: { prompt_n: FAKE_PROMPT_TOKENS, predicted_n: tokens.length },
-          }
-    case '/v1/completions':
-      return {
-        id: `cmpl-${randomUUID()}`,
-        object: 'text_completion',
-        created,
-        model,
-        choices: [{ index: 0, text, logprobs: null, finish_reason: 'stop', stop_reason: null }],
-        usage,
-      }
-    case '/v1/embeddings': {
-      const inputs = Array.isArray(json.input) ? json.input : [json.input]
-      return {
-        id: `embd-${randomUUID()}`,
-        object: 'list',
-        created,
-        model,
-        data: inputs.map((_, index) => ({
-          index,
-          object: 'embedding',
-          embedding: [0.125, -0.5, 0.25, 1],
-        })),
-        usage: {
-          prompt_tokens: FAKE_PROMPT_TOKENS,
-          total_tokens: FAKE_PROMPT_TOKENS,
-          completion_tokens: 0,
-          prompt_tokens_details: null,
-        },
-      }
-    }
-    default: {
-      const docs = Array.isArray(json.documents) ? json.documents : []
-      return {
-        id: `rerank-${randomUUID()}`,
-        model,
-        usage: { total_tokens: FAKE_PROMPT_TOKENS },
-        results: docs.map((d, index) => ({
-          index,
-          document: { text: String(d) },
-          relevance_score: 1 / (index + 1),
-        })),
-      }
-    }
-  }
-}
-
-async function answerJson(ctx: Ctx, path: string, behaviour: Behaviour): Promise<void> {
-  const tokens = 'tokens' in behaviour && behaviour.tokens ? behaviour.tokens : DEFAULT_TOKENS
+async function answerJson(ctx: Ctx, behaviour: Behaviour): Promise<void> {
   if (behaviour.kind === 'slow') {
-    await delay(behaviour.gapMs * tokens.length)
+    await delay(behaviour.gapMs * ctx.wire.tokens.length)
   }
-  if (behaviour.kind === 'stalled') {
+  if (behaviour.kind === 'stalled' || ctx.closed()) {
     return
   }
-  if (ctx.closed()) {
-    return
-  }
-  const answer = jsonAnswer(ctx, path, tokens)
+  const answer = answerFor(ctx.wire, ctx.path)
   // A large answer (think embeddings of a long batch), with usage still at the end as engines send it.
   const padded =
     (behaviour.kind === 'normal' || behaviour.kind === 'destroy_mid_stream') &&
@@ -467,34 +311,20 @@ async function answerJson(ctx: Ctx, path: string, behaviour: Behaviour): Promise
       ? { pad: 'x'.repeat(behaviour.padBytes), ...(answer as Record<string, unknown>) }
       : answer
   const body = JSON.stringify(padded)
+  if (behaviour.kind !== 'destroy_mid_stream') {
+    sendJson(ctx.wire.flavour, ctx.req, ctx.res, 200, body)
+    return
+  }
+  // The engine dies after its headers and half of the body (given time to reach the gateway first: undici drops
+  // received-but-unread data when the socket errors).
   ctx.res.writeHead(200, {
     'content-type': 'application/json',
     'content-length': String(Buffer.byteLength(body)),
-    ...(ctx.flavour === 'llamacpp' ? { Server: 'llama.cpp' } : {}),
   })
-  if (behaviour.kind === 'destroy_mid_stream') {
-    // The engine dies after its headers and half of the body (given time to reach the gateway first: undici drops
-    // received-but-unread data when the socket errors).
-    ctx.res.write(body.slice(0, body.length >> 1))
-    await delay(100)
-    ctx.destroying()
-    ctx.res.socket?.destroy()
-    return
-  }
-  ctx.res.end(body)
-}
-
-function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: string,
-  contentType = 'application/json',
-) {
-  res.writeHead(status, {
-    'content-type': contentType,
-    'content-length': String(Buffer.byteLength(body)),
-  })
-  res.end(body)
+  ctx.res.write(body.slice(0, body.length >> 1))
+  await delay(100)
+  ctx.destroying()
+  ctx.res.socket?.destroy()
 }
 
 function isAuthorized(options: FakeEngineOptions, req: IncomingMessage): boolean {
@@ -507,47 +337,30 @@ function isAuthorized(options: FakeEngineOptions, req: IncomingMessage): boolean
     : bearer
 }
 
-function answerHealth(options: FakeEngineOptions, loading: boolean, res: ServerResponse): void {
-  if (options.flavour === 'vllm') {
-    res.writeHead(200, { 'content-length': '0' })
-    res.end()
-    return
-  }
-  if (loading) {
-    sendJson(res, 503, ENGINE_ERRORS.llamaLoading.body)
-    return
-  }
-  sendJson(res, 200, '{"status":"ok"}')
-}
-
-function notFound(flavour: EngineFlavour, res: ServerResponse): void {
-  sendJson(
-    res,
-    404,
-    flavour === 'vllm'
-      ? '{"detail":"Not Found"}'
-      : '{"error":{"message":"File Not Found","type":"not_found_error","code":404}}',
-  )
-}
-
 export async function startFakeEngine(options: FakeEngineOptions): Promise<FakeEngine> {
   const requests: RecordedRequest[] = []
   let script: Script = options.script ?? { kind: 'normal' }
   let loading = options.loading ?? false
+  let received = 0
+  const flavour = options.flavour
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('data', (c: Buffer) => {
+      received += c.byteLength
+      chunks.push(c)
+    })
     req.on('end', () => {
-      const path = (req.url ?? '/').split('?')[0] ?? '/'
       const rec: RecordedRequest = {
         method: req.method ?? 'GET',
-        path,
+        path: (req.url ?? '/').split('?')[0] ?? '/',
         headers: req.headers,
         body: Buffer.concat(chunks),
         clientClosed: false,
         completed: false,
+        sent: [],
       }
       requests.push(rec)
+      recordWrites(res, rec.sent)
       let destroyedByUs = false
       res.on('finish', () => {
         rec.completed = true
@@ -557,10 +370,11 @@ export async function startFakeEngine(options: FakeEngineOptions): Promise<FakeE
           rec.clientClosed = true
         }
       })
-      const ctx = (json: Record<string, unknown>): Ctx => ({
-        flavour: options.flavour,
+      const ctx = (wire: WireRequest): Ctx => ({
+        wire,
+        path: rec.path,
         rec,
-        json,
+        req,
         res,
         closed: () => res.destroyed || rec.clientClosed,
         destroying: () => {
@@ -570,41 +384,49 @@ export async function startFakeEngine(options: FakeEngineOptions): Promise<FakeE
       void handle(rec, req, res, ctx).catch(() => res.destroy())
     })
   })
+  if (flavour === 'llamacpp') {
+    // httplib's answers carry no Date and end a keep-alive connection after 100 requests (`max=100`).
+    server.on('request', (_req, res: ServerResponse) => {
+      res.sendDate = false
+    })
+    server.maxRequestsPerSocket = 100
+  }
 
   async function handle(
     rec: RecordedRequest,
     req: IncomingMessage,
     res: ServerResponse,
-    ctx: (j: Record<string, unknown>) => Ctx,
+    ctx: (wire: WireRequest) => Ctx,
   ) {
-    if (rec.path === '/health' || (options.flavour === 'llamacpp' && rec.path === '/v1/health')) {
-      answerHealth(options, loading, res)
+    const { method, path } = rec
+    if (path === '/health' || (flavour === 'llamacpp' && path === '/v1/health')) {
+      answerHealth(req, res)
       return
     }
-    if (options.flavour === 'llamacpp' && loading) {
-      sendJson(res, 503, ENGINE_ERRORS.llamaLoading.body)
+    if (flavour === 'llamacpp' && path === '/v1/models' && method === 'GET') {
+      sendJson(flavour, req, res, 200, llamaModels())
+      return
+    }
+    if (flavour === 'llamacpp' && loading) {
+      sendJson(flavour, req, res, 503, ENGINE_ERRORS.llamaLoading.body)
       return
     }
     if (!isAuthorized(options, req)) {
       const e =
-        options.flavour === 'vllm'
-          ? ENGINE_ERRORS.vllmUnauthorized
-          : ENGINE_ERRORS.llamaUnauthorized
-      sendJson(res, 401, e.body)
+        flavour === 'vllm' ? ENGINE_ERRORS.vllmUnauthorized : ENGINE_ERRORS.llamaUnauthorized
+      sendJson(flavour, req, res, 401, e.body)
       return
     }
-    if (rec.method !== 'POST' || !INFERENCE_PATHS.has(rec.path)) {
-      notFound(options.flavour, res)
+    if (method !== 'POST' || !serves(flavour, path)) {
+      notFound(req, res)
       return
     }
     const behaviour = typeof script === 'function' ? script(rec) : script
     if (behaviour.kind === 'status') {
-      res.writeHead(behaviour.status, {
-        'content-type': behaviour.contentType ?? 'application/json',
-        'content-length': String(Buffer.byteLength(behaviour.body)),
-        ...behaviour.headers,
-      })
-      res.end(behaviour.body)
+      for (const [name, value] of Object.entries(behaviour.headers ?? {})) {
+        res.setHeader(name, value)
+      }
+      sendJson(flavour, req, res, behaviour.status, behaviour.body, behaviour.contentType)
       return
     }
     if (behaviour.kind === 'no_headers') {
@@ -614,25 +436,73 @@ export async function startFakeEngine(options: FakeEngineOptions): Promise<FakeE
       res.socket?.destroy()
       return
     }
-    let json: Record<string, unknown>
-    try {
-      json = JSON.parse(rec.body.toString('utf8')) as Record<string, unknown>
-    } catch {
-      sendJson(
-        res,
-        400,
-        '{"error":{"message":"bad json","type":"BadRequestError","param":null,"code":400}}',
-      )
+    const json = await readBody(rec, req, res)
+    if (json === undefined) {
       return
     }
-    const streaming =
-      json.stream === true &&
-      (rec.path === '/v1/chat/completions' || rec.path === '/v1/completions')
-    if (streaming) {
-      await stream(ctx(json), req, rec.path, behaviour)
-    } else {
-      await answerJson(ctx(json), rec.path, behaviour)
+    const wire = wireRequest(flavour, json, rec.headers, behaviour)
+    const streaming = json.stream === true && STREAMING_PATHS.has(path)
+    await (streaming ? stream(ctx(wire), behaviour) : answerJson(ctx(wire), behaviour))
+  }
+
+  /** The request as JSON (an audio form's fields), or undefined once the engine's own 4xx/5xx is sent. */
+  async function readBody(
+    rec: RecordedRequest,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<Record<string, unknown> | undefined> {
+    if (AUDIO_PATHS.has(rec.path)) {
+      const form = await parseAudioForm(String(rec.headers['content-type']), rec.body)
+      if (form.files.length === 0) {
+        sendJson(flavour, req, res, 400, VLLM_NO_FILE)
+        return undefined
+      }
+      return audioJson(form)
     }
+    const text = rec.body.toString('utf8')
+    let json: unknown
+    try {
+      json = JSON.parse(text)
+    } catch {
+      const body =
+        flavour === 'vllm'
+          ? '{"error":{"message":"bad json","type":"BadRequestError","param":null,"code":400}}'
+          : llamaError(500, llamaParseError(text), 'server_error')
+      sendJson(flavour, req, res, flavour === 'vllm' ? 400 : 500, body)
+      return undefined
+    }
+    const refusal =
+      flavour === 'llamacpp' ? llamaRefusal(rec.path, json, options.embeddings === true) : undefined
+    if (refusal !== undefined) {
+      sendJson(flavour, req, res, refusal.status, refusal.body)
+      return undefined
+    }
+    return json as Record<string, unknown>
+  }
+
+  function answerHealth(req: IncomingMessage, res: ServerResponse): void {
+    if (flavour === 'vllm') {
+      res.writeHead(200, { 'content-length': '0' })
+      res.end()
+      return
+    }
+    if (loading) {
+      sendJson(flavour, req, res, 503, ENGINE_ERRORS.llamaLoading.body)
+      return
+    }
+    sendJson(flavour, req, res, 200, '{"status":"ok"}')
+  }
+
+  function notFound(req: IncomingMessage, res: ServerResponse): void {
+    sendJson(
+      flavour,
+      req,
+      res,
+      404,
+      flavour === 'vllm'
+        ? '{"detail":"Not Found"}'
+        : '{"error":{"message":"File Not Found","type":"not_found_error","code":404}}',
+    )
   }
 
   // Engines close idle keep-alive connections after ~5 s (docs/engines.md §5).
@@ -647,8 +517,9 @@ export async function startFakeEngine(options: FakeEngineOptions): Promise<FakeE
     url: `http://${host}:${port}`,
     port,
     inferenceRequests: () => requests.filter((r) => r.method === 'POST'),
-    flavour: options.flavour,
+    flavour,
     requests,
+    receivedBytes: () => received,
     setScript: (s) => {
       script = s
     },
@@ -660,6 +531,30 @@ export async function startFakeEngine(options: FakeEngineOptions): Promise<FakeE
         server.closeAllConnections()
         server.close(() => resolve())
       }),
+  }
+}
+
+const VLLM_NO_FILE =
+  '{"error":{"message":"Field required: file","type":"Bad Request","param":"body.file","code":400}}'
+
+/** The token limit each API names, and the tokens an answer gets under it. */
+function wireRequest(
+  flavour: EngineFlavour,
+  json: Record<string, unknown>,
+  headers: IncomingHttpHeaders,
+  behaviour: Behaviour,
+): WireRequest {
+  const all = 'tokens' in behaviour && behaviour.tokens ? behaviour.tokens : DEFAULT_TOKENS
+  const limit = [json.max_tokens, json.max_output_tokens, json.max_completion_tokens].find(
+    (v): v is number => typeof v === 'number',
+  )
+  const tokens = limit !== undefined && limit < all.length ? all.slice(0, limit) : all
+  return {
+    flavour,
+    json,
+    headers,
+    tokens,
+    truncated: tokens.length < all.length,
   }
 }
 

@@ -115,3 +115,35 @@ export async function readChunks(res: Response): Promise<string[]> {
     chunks.push(decoder.decode(value, { stream: true }))
   }
 }
+
+/** A key of its own for a test's usage rows, and a vLLM model that serves chat only. */
+export async function addUsageKeyAndChatOnlyModel(
+  f: ProxyFixture,
+): Promise<{ value: string; id: number }> {
+  const db = f.gw.database.db
+  const user = await seedUser(db)
+  const key = await seedKey(db, { userId: user.id })
+  await seedModel(db, {
+    name: 'chat-only',
+    routes: ['/v1/chat/completions'],
+    instances: [{ url: f.vllm.url, apiKey: ENGINE_API_KEY }],
+  })
+  await f.gw.deps.changes.catchUp()
+  return key
+}
+
+/** What `promise` rejects with, when it is an instance of `type` (an SDK's error class); else the test fails. */
+export async function rejectionOf<C extends abstract new (...args: never[]) => unknown>(
+  type: C,
+  promise: Promise<unknown>,
+): Promise<InstanceType<C>> {
+  try {
+    await promise
+  } catch (err) {
+    if (err instanceof type) {
+      return err as InstanceType<C>
+    }
+    throw err
+  }
+  throw new Error(`expected a ${type.name}`)
+}

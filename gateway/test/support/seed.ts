@@ -92,6 +92,8 @@ export async function seedModel(
     backend?: Backend
     upstreamModelName?: string | null
     accessPolicy?: AccessPolicy
+    /** The proxied routes it serves; omitted: its backend's. */
+    routes?: string[] | null
     instances?: { url: string; weight?: number; apiKey?: string | null }[]
     grantUserIds?: number[]
   },
@@ -103,6 +105,7 @@ export async function seedModel(
       backend: opts.backend ?? 'vllm',
       upstream_model_name: opts.upstreamModelName ?? null,
       access_policy: opts.accessPolicy ?? 'authed',
+      routes: opts.routes ?? null,
     })
     .returning('id')
     .executeTakeFirstOrThrow()

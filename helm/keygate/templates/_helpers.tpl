@@ -155,6 +155,9 @@ gateway's own parser (keep the two in step; the test also compares the keys used
 {{- if $engine.description -}}
 {{- $_ := set $model "description" $engine.description -}}
 {{- end -}}
+{{- if $engine.routes -}}
+{{- $_ := set $model "routes" $engine.routes -}}
+{{- end -}}
 {{- $models = append $models $model -}}
 {{- end -}}
 {{- range $extra := $root.Values.extraModels -}}

@@ -18,6 +18,7 @@ export interface EngineValues {
   description?: string
   accessPolicy?: string
   allowedUsers?: string[]
+  routes?: string[]
 }
 
 function text(values: Values, key: string): string {
@@ -74,6 +75,9 @@ export function renderModelsFile(
     }
     if (engine.description) {
       model.description = engine.description
+    }
+    if (engine.routes?.length) {
+      model.routes = engine.routes
     }
     return model
   })

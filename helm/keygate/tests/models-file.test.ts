@@ -41,6 +41,15 @@ describe('generated KEYGATE_MODELS_FILE', () => {
     },
   )
 
+  it("passes an engine's routes on to its model", () => {
+    const engines = [
+      { name: 'emb', backend: 'llama.cpp', model: '/m.gguf', routes: ['/v1/embeddings'] },
+      { name: 'chat', backend: 'vllm', model: 'm' },
+    ]
+    const parsed = parseModelsFile(modelsFileText(mergeValues(readDefaultValues(), { engines })))
+    expect(parsed.ok && parsed.models.map((m) => m.routes)).toEqual([['/v1/embeddings'], undefined])
+  })
+
   it('gives each engine instance its key only when engineAuth is enabled', () => {
     const engines = [{ name: 'a', backend: 'vllm', model: 'm' }]
     const on = mergeValues(readDefaultValues(), { engines, engineAuth: { enabled: true } })
@@ -74,7 +83,9 @@ describe('generated KEYGATE_MODELS_FILE', () => {
     )
     const values = mergeValues(readDefaultValues(), {
       engineAuth: { enabled: true },
-      engines: [{ name: 'a', backend: 'vllm', model: 'm', description: 'd' }],
+      engines: [
+        { name: 'a', backend: 'vllm', model: 'm', description: 'd', routes: ['/v1/messages'] },
+      ],
     })
     const mirrorKeys = new Set<string>()
     const collect = (node: unknown): void => {

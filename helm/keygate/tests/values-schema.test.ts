@@ -90,6 +90,10 @@ describe('values.schema.json', () => {
         'an extra model with a non-HTTP instance URL',
         { extraModels: [{ name: 'm', instances: [{ url: 'tcp://e:8000' }] }] },
       ],
+      [
+        'an engine route the gateway does not proxy',
+        { engines: [{ ...engine, routes: ['/tokenize'] }] },
+      ],
       ['a service port out of range', { service: { port: 70000 } }],
       [
         'an ingress path without a slash',

@@ -2,3 +2,4 @@
 // kysely_migration table once it has run: never rename or edit a migration that has been released.
 // How to add one, and what a migration may change during a rolling upgrade: docs/migrations.md.
 export * as '0001_initial' from './0001_initial.js'
+export * as '0002_model_routes' from './0002_model_routes.js'

@@ -53,7 +53,11 @@ export function registerModelRoutes(app: Hono<AppEnv>, deps: Deps): void {
     const body = parseInput(CreateModelBody, await readJsonBody(c))
     const outcome = await createModel(
       deps.database.db,
-      { ...body, upstream_model_name: body.upstream_model_name ?? null },
+      {
+        ...body,
+        upstream_model_name: body.upstream_model_name ?? null,
+        routes: body.routes ?? null,
+      },
       actorOf(c),
     )
     const model = registered(deps, await settle(deps, outcome))
