@@ -7,7 +7,9 @@ const FILE_VARIABLES = [
   'DATABASE_URL',
   'KEYGATE_BOOTSTRAP_PASSWORD',
   'KEYGATE_SESSION_SECRET',
+  'KEYGATE_SESSION_SECRET_PREVIOUS',
   'KEYGATE_METRICS_TOKEN',
+  'KEYGATE_METRICS_TOKEN_PREVIOUS',
   'KEYGATE_REDIS_URL',
 ] as const
 
@@ -48,6 +50,7 @@ const Env = z.object({
   KEYGATE_DATA_DIR: z.string().min(1).default('./data'),
   KEYGATE_BOOTSTRAP_PASSWORD: optionalText.pipe(z.string().min(8).optional()),
   KEYGATE_SESSION_SECRET: optionalText.pipe(z.string().min(32).optional()),
+  KEYGATE_SESSION_SECRET_PREVIOUS: optionalText.pipe(z.string().min(32).optional()),
   KEYGATE_KEY_REFRESH_MS: positiveInt.default(60_000),
   KEYGATE_MODELS_FILE: optionalText,
   KEYGATE_MAX_BODY_BYTES: positiveInt.default(33_554_432),
@@ -56,6 +59,7 @@ const Env = z.object({
   KEYGATE_HEALTH_INTERVAL_MS: positiveInt.default(5_000),
   KEYGATE_SHUTDOWN_GRACE_MS: positiveInt.default(30_000),
   KEYGATE_METRICS_TOKEN: optionalText,
+  KEYGATE_METRICS_TOKEN_PREVIOUS: optionalText,
   KEYGATE_TRUSTED_PROXIES: trustedProxies,
   KEYGATE_REDIS_URL: optionalText.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
   // Braces would change the Redis Cluster hash tag the limit keys rely on.
@@ -77,6 +81,8 @@ export type Config = Readonly<{
   dataDir: string
   bootstrapPassword: string | undefined
   sessionSecret: string | undefined
+  /** Still accepted for sessions signed before a rotation (they are renewed with sessionSecret). */
+  previousSessionSecret: string | undefined
   keyRefreshMs: number
   modelsFile: string | undefined
   maxBodyBytes: number
@@ -85,6 +91,8 @@ export type Config = Readonly<{
   healthIntervalMs: number
   shutdownGraceMs: number
   metricsToken: string | undefined
+  /** Also accepted on /metrics while scrapers move to the new token. */
+  previousMetricsToken: string | undefined
   /** Peers whose X-Forwarded-For names the client (auth/client-address.ts); empty: none. */
   trustedProxies: readonly Cidr[]
   /** Redis/Valkey holding the limit counters; unset → counted in process. */
@@ -133,6 +141,15 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       problems.push(`${issue.path.join('.')}: ${issue.message}`)
     }
   }
+  if (parsed.success) {
+    const e = parsed.data
+    if (e.KEYGATE_SESSION_SECRET_PREVIOUS !== undefined && e.KEYGATE_SESSION_SECRET === undefined) {
+      problems.push('KEYGATE_SESSION_SECRET_PREVIOUS: set KEYGATE_SESSION_SECRET to the new secret too')
+    }
+    if (e.KEYGATE_METRICS_TOKEN_PREVIOUS !== undefined && e.KEYGATE_METRICS_TOKEN === undefined) {
+      problems.push('KEYGATE_METRICS_TOKEN_PREVIOUS: set KEYGATE_METRICS_TOKEN to the new token too')
+    }
+  }
   if (problems.length > 0 || !parsed.success) {
     return { ok: false, problems }
   }
@@ -146,6 +163,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       dataDir: e.KEYGATE_DATA_DIR,
       bootstrapPassword: e.KEYGATE_BOOTSTRAP_PASSWORD,
       sessionSecret: e.KEYGATE_SESSION_SECRET,
+      previousSessionSecret: e.KEYGATE_SESSION_SECRET_PREVIOUS,
       keyRefreshMs: e.KEYGATE_KEY_REFRESH_MS,
       modelsFile: e.KEYGATE_MODELS_FILE,
       maxBodyBytes: e.KEYGATE_MAX_BODY_BYTES,
@@ -154,6 +172,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       healthIntervalMs: e.KEYGATE_HEALTH_INTERVAL_MS,
       shutdownGraceMs: e.KEYGATE_SHUTDOWN_GRACE_MS,
       metricsToken: e.KEYGATE_METRICS_TOKEN,
+      previousMetricsToken: e.KEYGATE_METRICS_TOKEN_PREVIOUS,
       trustedProxies: Object.freeze(e.KEYGATE_TRUSTED_PROXIES),
       redisUrl: e.KEYGATE_REDIS_URL,
       redisPrefix: e.KEYGATE_REDIS_PREFIX,

@@ -85,7 +85,14 @@ export async function createDeps(config: Config, options: CreateDepsOptions): Pr
     now: () => clock.now(),
   })
   const keys = createKeyService({ db, changes, clock, logger, refreshMs: config.keyRefreshMs })
-  const sessions = createSessionService({ db, secret, clock })
+  const sessions = createSessionService({
+    db,
+    secret,
+    ...(config.previousSessionSecret === undefined
+      ? {}
+      : { previousSecret: new TextEncoder().encode(config.previousSessionSecret) }),
+    clock,
+  })
   const models = createModelRegistry({ db, changes, logger })
   const upstreams = createUpstreamPool({
     config,

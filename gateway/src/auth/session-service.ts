@@ -15,7 +15,10 @@ import {
 
 export interface SessionServiceOptions {
   db: Kysely<Tables>
+  /** Signs new sessions and verifies them. */
   secret: Uint8Array
+  /** The secret before a rotation: its sessions still verify, and are renewed with `secret` at once. */
+  previousSecret?: Uint8Array
   clock: Clock
 }
 
@@ -30,15 +33,25 @@ export interface SessionService extends SessionVerifier {
  * by the secret): setting a password (own change, admin reset, CLI reset) ends every older session; other edits don't.
  */
 export function createSessionService(options: SessionServiceOptions): SessionService {
-  const { db, secret, clock } = options
+  const { db, secret, previousSecret, clock } = options
 
-  const versionOf = (user: SessionUser): string => passwordVersion(secret, user.password_stamp)
+  const versionOf = (user: SessionUser, key = secret): string =>
+    passwordVersion(key, user.password_stamp)
   const sign = (user: SessionUser): Promise<string> =>
     signSessionToken(secret, clock.now(), user.id, versionOf(user))
 
+  /** The claims and which secret signed them; a token of the previous secret is tried only when the current fails. */
+  async function read(token: string) {
+    const claims = await readSessionToken(secret, clock.now(), token)
+    if (claims !== 'invalid' || previousSecret === undefined) {
+      return { claims, key: secret }
+    }
+    return { claims: await readSessionToken(previousSecret, clock.now(), token), key: previousSecret }
+  }
+
   return {
     async verify(token: string): Promise<SessionVerification> {
-      const claims = await readSessionToken(secret, clock.now(), token)
+      const { claims, key } = await read(token)
       if (typeof claims === 'string') {
         return refused(claims)
       }
@@ -49,9 +62,11 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
       if (!user.is_active) {
         return refused('inactive')
       }
-      if (!sameText(claims.pwv, versionOf(user))) {
+      if (!sameText(claims.pwv, versionOf(user, key))) {
         return refused('password_changed')
       }
+      // A session of the previous secret moves to the current one now, not when it nears its expiry.
+      const renew = key !== secret || shouldRenew(claims, clock.now())
       const session = {
         principal: {
           userId: user.id,
@@ -61,7 +76,7 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
           scope: ALL_SCOPES,
           allowedModelNames: null,
         },
-        renewedToken: shouldRenew(claims, clock.now()) ? await sign(user) : null,
+        renewedToken: renew ? await sign(user) : null,
         maxAgeSeconds: SESSION_SECONDS,
         passwordChangeRequired: user.require_password_change,
       }

@@ -10,16 +10,21 @@ function sameSecret(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
-/** Prometheus scrape endpoint; behind a bearer token when KEYGATE_METRICS_TOKEN is set. */
+/**
+ * Prometheus scrape endpoint; behind a bearer token when KEYGATE_METRICS_TOKEN is set (and, during a rotation,
+ * KEYGATE_METRICS_TOKEN_PREVIOUS too).
+ */
 export function registerMetricsRoute(app: Hono<AppEnv>, deps: Deps): void {
-  const token = deps.config.metricsToken
+  const { metricsToken, previousMetricsToken } = deps.config
+  const tokens = [metricsToken, previousMetricsToken].filter((t) => t !== undefined)
   app.get('/metrics', async (c) => {
-    if (token !== undefined) {
+    if (tokens.length > 0) {
       const header = c.req.header('authorization') ?? ''
       if (!header.startsWith('Bearer ')) {
         throw new GatewayError('missing_api_key')
       }
-      if (!sameSecret(header.slice(7), token)) {
+      const given = header.slice(7)
+      if (!tokens.some((token) => sameSecret(given, token))) {
         throw new GatewayError('invalid_api_key')
       }
     }
