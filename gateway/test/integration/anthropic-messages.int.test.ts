@@ -291,12 +291,12 @@ describe.each(dbTargets())('Anthropic Messages API on %s', (target) => {
         },
         body: JSON.stringify({ model: 'chat-vllm', max_tokens: 8, messages: MESSAGES }),
       })
-      expect(res.status).toBe(401)
+      expect(res.status).toBe(400)
       const body = (await res.json()) as ErrorBody
       expect(body.error).toEqual({
-        type: 'authentication_error',
+        type: 'invalid_request_error',
         message:
-          'Ambiguous credentials: Authorization and x-api-key carry different keys; send one.',
+          'Send exactly one credential: one Authorization header with one Bearer key, or the same key in x-api-key.',
       })
     })
 
