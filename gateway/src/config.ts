@@ -144,10 +144,14 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
   if (parsed.success) {
     const e = parsed.data
     if (e.KEYGATE_SESSION_SECRET_PREVIOUS !== undefined && e.KEYGATE_SESSION_SECRET === undefined) {
-      problems.push('KEYGATE_SESSION_SECRET_PREVIOUS: set KEYGATE_SESSION_SECRET to the new secret too')
+      problems.push(
+        'KEYGATE_SESSION_SECRET_PREVIOUS: set KEYGATE_SESSION_SECRET to the new secret too',
+      )
     }
     if (e.KEYGATE_METRICS_TOKEN_PREVIOUS !== undefined && e.KEYGATE_METRICS_TOKEN === undefined) {
-      problems.push('KEYGATE_METRICS_TOKEN_PREVIOUS: set KEYGATE_METRICS_TOKEN to the new token too')
+      problems.push(
+        'KEYGATE_METRICS_TOKEN_PREVIOUS: set KEYGATE_METRICS_TOKEN to the new token too',
+      )
     }
   }
   if (problems.length > 0 || !parsed.success) {

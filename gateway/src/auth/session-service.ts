@@ -46,7 +46,10 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
     if (claims !== 'invalid' || previousSecret === undefined) {
       return { claims, key: secret }
     }
-    return { claims: await readSessionToken(previousSecret, clock.now(), token), key: previousSecret }
+    return {
+      claims: await readSessionToken(previousSecret, clock.now(), token),
+      key: previousSecret,
+    }
   }
 
   return {

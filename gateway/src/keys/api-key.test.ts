@@ -37,7 +37,7 @@ describe('hashKey', () => {
 describe('checkCustomKey', () => {
   it('accepts 16 to 256 printable ASCII characters with enough variety', () => {
     expect(checkCustomKey('team-A:batch#2024!x')).toEqual({ ok: true })
-    expect(checkCustomKey('Zq8'.repeat(5) + 'Lm0pW')).toEqual({ ok: true })
+    expect(checkCustomKey(`${'Zq8'.repeat(5)}Lm0pW`)).toEqual({ ok: true })
     expect(checkCustomKey(`${'aB3$eF6&hJ9('.repeat(21)}kL0)`)).toEqual({ ok: true })
   })
 

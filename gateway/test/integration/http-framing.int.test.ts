@@ -93,7 +93,8 @@ describe.each(dbTargets())('HTTP framing on %s', (target) => {
           expect(res.status).toBe(400)
           expect(JSON.parse(res.body)).toEqual({
             error: {
-              message: 'Send exactly one credential: one Authorization header with one Bearer key.',
+              message:
+                'Send exactly one credential: one Authorization header with one Bearer key, or the same key in x-api-key.',
               type: 'invalid_request_error',
               param: 'authorization',
               code: 'invalid_request',

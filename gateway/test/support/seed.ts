@@ -105,7 +105,8 @@ export async function seedModel(
       backend: opts.backend ?? 'vllm',
       upstream_model_name: opts.upstreamModelName ?? null,
       access_policy: opts.accessPolicy ?? 'authed',
-      routes: opts.routes ?? null,
+      // Left out unless given, so the seed also runs on a 0.1.0 schema (before the column existed).
+      ...(opts.routes === undefined ? {} : { routes: opts.routes }),
     })
     .returning('id')
     .executeTakeFirstOrThrow()
