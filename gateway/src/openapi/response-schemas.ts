@@ -31,6 +31,34 @@ export const ErrorEnvelope = z
   })
   .meta({ id: 'Error' })
 
+/** The limit fields of a key or user (docs/limits.md). */
+const limitFields = {
+  rpm_limit: z
+    .number()
+    .int()
+    .nullable()
+    .meta({ description: 'Requests per sliding minute; null: none' }),
+  tpm_limit: z
+    .number()
+    .int()
+    .nullable()
+    .meta({ description: 'Prompt + completion tokens per sliding minute; null: none' }),
+  max_parallel_requests: z
+    .number()
+    .int()
+    .nullable()
+    .meta({ description: 'Requests in flight at once; null: none' }),
+  token_budget: z
+    .number()
+    .int()
+    .nullable()
+    .meta({ description: 'Prompt + completion tokens per budget_period; null: none' }),
+  budget_period: z
+    .enum(['day', 'week', 'month'])
+    .nullable()
+    .meta({ description: 'UTC calendar day, ISO week or month; null counts per month' }),
+}
+
 export const ApiKeyJson = z
   .object({
     id: z.number().int(),
@@ -51,6 +79,7 @@ export const ApiKeyJson = z
     user_name: z.string(),
     created_at: isoTime,
     updated_at: isoTime,
+    ...limitFields,
   })
   .meta({ id: 'ApiKey' })
 
@@ -68,6 +97,7 @@ export const UserJsonSchema = z
     require_password_change: z.boolean(),
     created_at: isoTime,
     updated_at: isoTime,
+    ...limitFields,
   })
   .meta({ id: 'User' })
 

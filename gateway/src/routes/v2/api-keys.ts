@@ -17,6 +17,13 @@ import {
 } from '../../keys/key-input.js'
 import { type ApiKeyRecord, findApiKeyById, listApiKeys } from '../../keys/key-repository.js'
 import { createKey, editKey, removeKey } from '../../keys/key-writes.js'
+import {
+  type LimitColumnsValues,
+  limitAboveOwner,
+  limitColumns,
+  pickLimitFields,
+} from '../../limits/limit-input.js'
+import { findUserById } from '../../users/user-repository.js'
 
 /**
  * /v2/api-keys, shaped like GPUStack's. Callers act on their own keys; an admin may act on anyone's.
@@ -44,11 +51,13 @@ export function registerApiKeyRoutes(app: Hono<AppEnv>, deps: Deps): void {
   app.post('/v2/api-keys', async (c) => {
     const principal = c.get('principal')
     const body = parseInput(createKeyBody, await readJsonBody(c))
+    const input = toCreateKeyInput(body)
+    await checkWithinOwnerLimits(db, principal, principal.userId, input.limits)
     const outcome = await createKey(db, {
       ownerId: principal.userId,
       actor: actorOf(principal),
       nowMs: deps.clock.now(),
-      input: toCreateKeyInput(body),
+      input,
     })
     if (!outcome.ok) {
       if (outcome.reason === 'weak_custom_value') {
@@ -80,6 +89,11 @@ export function registerApiKeyRoutes(app: Hono<AppEnv>, deps: Deps): void {
     refuseFixedFields(raw)
     const patch = parseInput(updateKeyBody, raw)
     const key = await findOwnKey(c, db)
+    const limits = pickLimitFields(patch)
+    await checkWithinOwnerLimits(db, c.get('principal'), key.user_id, {
+      ...limitColumns(key),
+      ...limits,
+    })
     const updated = await editKey(db, {
       id: key.id,
       actor: actorOf(c.get('principal')),
@@ -89,6 +103,7 @@ export function registerApiKeyRoutes(app: Hono<AppEnv>, deps: Deps): void {
         allowed_model_names: patch.allowed_model_names,
         expires_at: patch.expires_at,
         is_active: patch.is_active,
+        ...limits,
       },
     })
     if (updated === undefined) {
@@ -106,6 +121,32 @@ export function registerApiKeyRoutes(app: Hono<AppEnv>, deps: Deps): void {
     await deps.changes.catchUp()
     return c.body(null, 204)
   })
+}
+
+/**
+ * A user who is not an admin may give their own keys limits only within their own user limits (an admin sets
+ * those, and may set any key's). 422 naming the first field above the owner's.
+ */
+async function checkWithinOwnerLimits(
+  db: Deps['database']['db'],
+  principal: Principal,
+  ownerId: number,
+  limits: LimitColumnsValues,
+): Promise<void> {
+  if (principal.isAdmin) {
+    return
+  }
+  const owner = await findUserById(db, ownerId)
+  if (owner === undefined) {
+    return
+  }
+  const above = limitAboveOwner(limits, limitColumns(owner))
+  if (above !== undefined) {
+    throw new GatewayError('validation_error', {
+      message: `${above.field}: must be at most ${above.ownerValue}, your own user limit.`,
+      param: above.field,
+    })
+  }
 }
 
 function actorOf(principal: Principal): AuditActor {
