@@ -11,6 +11,8 @@ import type { Config } from './config.js'
 import { type Database, openDatabase } from './db/database.js'
 import { type MigrationOutcome, migrate } from './db/migrate.js'
 import { createKeyService, type KeyService } from './keys/key-service.js'
+import { createLimiter } from './limits/create-limiter.js'
+import type { Limiter } from './limits/limiter.js'
 import { createModelRegistry, type ModelRegistry } from './models/model-registry.js'
 import { readModelsFile } from './models/models-file.js'
 import { applyModelsFile } from './models/models-file-sync.js'
@@ -34,6 +36,8 @@ export interface Deps {
   readonly models: ModelRegistry
   readonly upstreams: UpstreamPool
   readonly usage: UsageRecorder
+  /** Per key and user limits: counters in Redis (KEYGATE_REDIS_URL) or in this process. */
+  readonly limiter: Limiter
   /** Writes down every finished request: metrics, usage, the access line. */
   readonly recorder: RequestRecorder
   /** Failed logins per (username, address), address and username; cleared by `keygate unlock` events. */
@@ -101,6 +105,7 @@ export async function createDeps(config: Config, options: CreateDepsOptions): Pr
     ...(options.resolveHost === undefined ? {} : { resolveHost: options.resolveHost }),
   })
   const usage = createUsageRecorder({ db, logger, metrics, clock })
+  const limiter = createLimiter({ config, registry: metrics.registry, logger, clock })
   const loginThrottle = new LoginThrottle({ clock })
   followUnlocks(changes, loginThrottle)
   await changes.start()
@@ -124,6 +129,7 @@ export async function createDeps(config: Config, options: CreateDepsOptions): Pr
     models,
     upstreams,
     usage,
+    limiter,
     recorder: new RequestRecorder({ metrics, usage }),
     loginThrottle,
     clientAddressOf: createClientAddressOf(config.trustedProxies),
@@ -154,6 +160,7 @@ export async function closeDeps(
 ): Promise<void> {
   await deps.changes.stop()
   await deps.usage.close()
+  await deps.limiter.close()
   await deps.upstreams.close()
   if (options.keepDatabase !== true) {
     await deps.database.close()

@@ -151,6 +151,9 @@ export const UsageReportJson = z
         prompt_tokens: z.number().int(),
         completion_tokens: z.number().int(),
         errors: z.number().int(),
+        refused: z.number().int().meta({
+          description: 'Refused by a limit (429) before reaching an engine; not in requests',
+        }),
       }),
     ),
     from: z.iso.date(),

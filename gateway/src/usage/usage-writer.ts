@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely'
 import type { Tables } from '../db/tables.js'
 import type { UsageRow } from './usage-buffer.js'
 
-/** Rows per statement: 7 parameters each, far below Postgres's 65,535-parameter limit. */
+/** Rows per statement: 8 parameters each, far below Postgres's 65,535-parameter limit. */
 export const WRITE_BATCH_ROWS = 1000
 
 /**
@@ -17,7 +17,7 @@ export async function writeUsage(db: Kysely<Tables>, rows: readonly UsageRow[]):
   const values = sql.join(
     rows.map(
       (r) =>
-        sql`(${r.keyId}::bigint, ${r.model}::text, ${r.day}::date, ${r.requests}::bigint, ${r.promptTokens}::bigint, ${r.completionTokens}::bigint, ${r.errors}::bigint)`,
+        sql`(${r.keyId}::bigint, ${r.model}::text, ${r.day}::date, ${r.requests}::bigint, ${r.promptTokens}::bigint, ${r.completionTokens}::bigint, ${r.errors}::bigint, ${r.refused}::bigint)`,
     ),
   )
   const lastUsed = sql.join(
@@ -27,14 +27,15 @@ export async function writeUsage(db: Kysely<Tables>, rows: readonly UsageRow[]):
   )
   await db.transaction().execute(async (tx) => {
     await sql`
-      insert into usage_daily (api_key_id, model, day, requests, prompt_tokens, completion_tokens, errors)
-      select v.* from (values ${values}) as v (api_key_id, model, day, requests, prompt_tokens, completion_tokens, errors)
+      insert into usage_daily (api_key_id, model, day, requests, prompt_tokens, completion_tokens, errors, refused)
+      select v.* from (values ${values}) as v (api_key_id, model, day, requests, prompt_tokens, completion_tokens, errors, refused)
       where exists (select 1 from api_keys k where k.id = v.api_key_id)
       on conflict (api_key_id, model, day) do update set
         requests = usage_daily.requests + excluded.requests,
         prompt_tokens = usage_daily.prompt_tokens + excluded.prompt_tokens,
         completion_tokens = usage_daily.completion_tokens + excluded.completion_tokens,
-        errors = usage_daily.errors + excluded.errors
+        errors = usage_daily.errors + excluded.errors,
+        refused = usage_daily.refused + excluded.refused
     `.execute(tx)
     await sql`
       update api_keys k set last_used_at = greatest(k.last_used_at, v.at)
