@@ -19,6 +19,7 @@ import {
   ModelListJson,
   ModelObjectJson,
   pageOf,
+  ServiceStatusJson,
   UsageReportJson,
   UserJsonSchema,
   UserModelJsonSchema,
@@ -336,6 +337,14 @@ export const OPERATIONS: readonly Operation[] = [
     query: auditQuery,
     ok: { status: 200, json: pageOf(AuditEventJson) },
     errors: [422],
+  },
+  {
+    method: 'get',
+    path: '/v2/status',
+    tag: 'Service',
+    summary: 'Replicas live and where limits are counted, with a warning when they are not shared',
+    access: 'admin',
+    ok: { status: 200, json: ServiceStatusJson },
   },
   // Service
   {

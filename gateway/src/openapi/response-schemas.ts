@@ -4,6 +4,7 @@ import type { ApiKey, CreatedApiKey } from '../keys/api-key-view.js'
 import { MODEL_ROUTES } from '../models/model-routes.js'
 import type { AdminModelJson, UserModelJson } from '../models/model-view.js'
 import type { AuditEvent } from '../routes/v2/audit-events.js'
+import type { ServiceStatus } from '../routes/v2/status.js'
 import type { UsageReport } from '../routes/v2/usage.js'
 import type { UserJson } from '../users/user-view.js'
 
@@ -161,6 +162,20 @@ export const UsageReportJson = z
   })
   .meta({ id: 'UsageReport' })
 
+export const ServiceStatusJson = z
+  .object({
+    replicas: z.number().int().meta({ description: 'Gateway replicas with a recent heartbeat' }),
+    limits: z.object({
+      store: z.enum(['redis', 'process']),
+      in_use: z.boolean().meta({ description: 'Some key or user has a limit' }),
+      warning: z
+        .string()
+        .nullable()
+        .meta({ description: 'Set while several replicas count limits in their own memory' }),
+    }),
+  })
+  .meta({ id: 'ServiceStatus' })
+
 export const AuditEventJson = z
   .object({
     id: z.number().int(),
@@ -214,4 +229,5 @@ export const SCHEMAS_MATCH_VIEWS: [
   Same<z.output<typeof UsageReportJson>, UsageReport>,
   Same<z.output<typeof AuditEventJson>, AuditEvent>,
   Same<z.output<typeof ErrorEnvelope>, ErrorBody>,
-] = [true, true, true, true, true, true, true, true]
+  Same<z.output<typeof ServiceStatusJson>, ServiceStatus>,
+] = [true, true, true, true, true, true, true, true, true]

@@ -170,6 +170,7 @@ describe.each(dbTargets())('OpenAPI document on %s', (target) => {
 
     await expectDocumented('get', '/v2/usage', await call('GET', '/v2/usage?group_by=api_key,day'))
     await expectDocumented('get', '/v2/audit-events', await call('GET', '/v2/audit-events'))
+    await expectDocumented('get', '/v2/status', await call('GET', '/v2/status'))
     await expectDocumented('get', '/v2/usage', await call('GET', '/v2/usage?from=nope'))
     await expectDocumented('get', '/v1/models', await call('GET', '/v1/models'))
     await expectDocumented('get', '/v1/models/{model}', await call('GET', '/v1/models/doc-model'))
