@@ -33,6 +33,23 @@ export interface ApiKey {
   budget_period: BudgetPeriodColumn | null
 }
 
+/** GET /v2/api-keys/{id}/limits: the key's use in its budget period, beside its limits (the UI's keys table). */
+export interface ApiKeyLimitUse {
+  api_key_id: number
+  rpm_limit: number | null
+  tpm_limit: number | null
+  max_parallel_requests: number | null
+  token_budget: number | null
+  /** The key's budget period (month when it sets none). */
+  budget_period: BudgetPeriodColumn
+  /** First UTC day of the period, YYYY-MM-DD. */
+  period_start: string
+  /** Requests, prompt + completion tokens, and refusals of this key in the period (usage_daily, written every 2 s). */
+  requests: number
+  tokens: number
+  refused: number
+}
+
 /** The create response: the only time the full key value is ever returned. */
 export interface CreatedApiKey extends ApiKey {
   value: string

@@ -13,6 +13,7 @@ import {
 import {
   AdminModelJsonSchema,
   ApiKeyJson,
+  ApiKeyLimitUseJson,
   AuditEventJson,
   CreatedApiKeyJson,
   ErrorEnvelope,
@@ -189,6 +190,15 @@ export const OPERATIONS: readonly Operation[] = [
     summary: 'One key (an admin may read any key)',
     access: 'management',
     ok: { status: 200, json: ApiKeyJson },
+    errors: [404],
+  },
+  {
+    method: 'get',
+    path: '/v2/api-keys/{id}/limits',
+    tag: 'API keys',
+    summary: "The key's limits and its use in its budget period so far",
+    access: 'management',
+    ok: { status: 200, json: ApiKeyLimitUseJson },
     errors: [404],
   },
   {

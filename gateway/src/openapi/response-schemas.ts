@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import type { ErrorBody } from '../http/error-body.js'
-import type { ApiKey, CreatedApiKey } from '../keys/api-key-view.js'
+import type { ApiKey, ApiKeyLimitUse, CreatedApiKey } from '../keys/api-key-view.js'
 import { MODEL_ROUTES } from '../models/model-routes.js'
 import type { AdminModelJson, UserModelJson } from '../models/model-view.js'
 import type { AuditEvent } from '../routes/v2/audit-events.js'
@@ -83,6 +83,24 @@ export const ApiKeyJson = z
     ...limitFields,
   })
   .meta({ id: 'ApiKey' })
+
+export const ApiKeyLimitUseJson = z
+  .object({
+    api_key_id: z.number().int(),
+    rpm_limit: limitFields.rpm_limit,
+    tpm_limit: limitFields.tpm_limit,
+    max_parallel_requests: limitFields.max_parallel_requests,
+    token_budget: limitFields.token_budget,
+    budget_period: z.enum(['day', 'week', 'month']),
+    period_start: z.iso.date().meta({ description: 'First UTC day of the budget period' }),
+    requests: z.number().int(),
+    tokens: z
+      .number()
+      .int()
+      .meta({ description: 'Prompt + completion tokens of this key in the period' }),
+    refused: z.number().int(),
+  })
+  .meta({ id: 'ApiKeyLimitUse' })
 
 export const CreatedApiKeyJson = ApiKeyJson.extend({
   value: z.string().meta({ description: 'The full key: shown in this response only, never again' }),
@@ -230,4 +248,5 @@ export const SCHEMAS_MATCH_VIEWS: [
   Same<z.output<typeof AuditEventJson>, AuditEvent>,
   Same<z.output<typeof ErrorEnvelope>, ErrorBody>,
   Same<z.output<typeof ServiceStatusJson>, ServiceStatus>,
-] = [true, true, true, true, true, true, true, true, true]
+  Same<z.output<typeof ApiKeyLimitUseJson>, ApiKeyLimitUse>,
+] = [true, true, true, true, true, true, true, true, true, true]

@@ -300,6 +300,16 @@ describe(`limits on the request path (${target})`, () => {
       expect(report.body.items).toEqual([
         expect.objectContaining({ requests: 2, errors: 0, refused: 1 }),
       ])
+      const use = await api(gw, adminKey, 'GET', `/v2/api-keys/${key.id}/limits`)
+      expect(use.body).toMatchObject({
+        api_key_id: key.id,
+        token_budget: 10_000,
+        budget_period: 'day',
+        period_start: new Date().toISOString().slice(0, 10),
+        requests: 2,
+        refused: 1,
+      })
+      expect(use.body.tokens).toBeGreaterThan(0)
       const metrics = await (await fetch(`${gw.url}/metrics`)).text()
       expect(metrics).toMatch(/keygate_limited_total\{reason="budget"\} [1-9]/)
     })

@@ -142,6 +142,16 @@ describe.each(dbTargets())('OpenAPI document on %s', (target) => {
       await call('PUT', `/v2/api-keys/${created.id}`, { description: 'documented' }),
     )
     await expectDocumented('get', '/v2/api-keys/{id}', await call('GET', '/v2/api-keys/999999'))
+    await expectDocumented(
+      'get',
+      '/v2/api-keys/{id}/limits',
+      await call('GET', `/v2/api-keys/${created.id}/limits`),
+    )
+    await expectDocumented(
+      'put',
+      '/v2/api-keys/{id}',
+      await call('PUT', `/v2/api-keys/${created.id}`, { rpm_limit: 0 }),
+    )
     await expectDocumented('post', '/v2/api-keys', await call('POST', '/v2/api-keys', { nme: 'x' }))
 
     const model = (await expectDocumented(

@@ -7,7 +7,12 @@ import type { AppEnv } from '../../http/app-env.js'
 import { GatewayError } from '../../http/gateway-error.js'
 import { toPage } from '../../http/page.js'
 import { parseInput, readJsonBody, readQuery, unwrapInput } from '../../http/request-input.js'
-import { type ApiKeyPage, type CreatedApiKey, toApiKey } from '../../keys/api-key-view.js'
+import {
+  type ApiKeyLimitUse,
+  type ApiKeyPage,
+  type CreatedApiKey,
+  toApiKey,
+} from '../../keys/api-key-view.js'
 import {
   checkListQuery,
   createKeyBody,
@@ -17,12 +22,14 @@ import {
 } from '../../keys/key-input.js'
 import { type ApiKeyRecord, findApiKeyById, listApiKeys } from '../../keys/key-repository.js'
 import { createKey, editKey, removeKey } from '../../keys/key-writes.js'
+import { periodAt } from '../../limits/budget-period.js'
 import {
   type LimitColumnsValues,
   limitAboveOwner,
   limitColumns,
   pickLimitFields,
 } from '../../limits/limit-input.js'
+import { readKeyUseSince } from '../../usage/key-period-use.js'
 import { findUserById } from '../../users/user-repository.js'
 
 /**
@@ -82,6 +89,31 @@ export function registerApiKeyRoutes(app: Hono<AppEnv>, deps: Deps): void {
   app.get('/v2/api-keys/:id', async (c) => {
     const key = await findOwnKey(c, db)
     return c.json(toApiKey(key))
+  })
+
+  app.get('/v2/api-keys/:id/limits', async (c) => {
+    const key = await findOwnKey(c, db)
+    const period = key.budget_period ?? 'month'
+    const periodStart = new Date(periodAt(period, deps.clock.now()).startMs)
+      .toISOString()
+      .slice(0, 10)
+    try {
+      await deps.usage.flush() // this replica's last requests count too
+    } catch (err) {
+      c.get('log').warn({ err }, 'usage flush before limits read failed')
+    }
+    const used = await readKeyUseSince(db, key.id, periodStart)
+    const body: ApiKeyLimitUse = {
+      api_key_id: key.id,
+      rpm_limit: key.rpm_limit,
+      tpm_limit: key.tpm_limit,
+      max_parallel_requests: key.max_parallel_requests,
+      token_budget: key.token_budget,
+      budget_period: period,
+      period_start: periodStart,
+      ...used,
+    }
+    return c.json(body)
   })
 
   app.put('/v2/api-keys/:id', async (c) => {
