@@ -2,7 +2,11 @@
  * Shapes of the /auth and /v2 APIs, imported as types only from the gateway's input and view modules so the UI and
  * the server cannot drift apart; `import type` is erased, so no server code reaches the bundle.
  */
-export type { ApiKey, CreatedApiKey } from '../../gateway/src/keys/api-key-view.js'
+export type {
+  ApiKey,
+  ApiKeyLimitUse,
+  CreatedApiKey,
+} from '../../gateway/src/keys/api-key-view.js'
 export type { CreateApiKeyBody, UpdateApiKeyBody } from '../../gateway/src/keys/key-input.js'
 export type {
   CreateModelBody,
@@ -13,6 +17,7 @@ export type {
   ModelInstanceJson as ModelInstance,
   ModelJson as Model,
 } from '../../gateway/src/models/model-view.js'
+export type { ServiceStatus } from '../../gateway/src/routes/v2/status.js'
 export type { CreateUserBody, UpdateUserBody } from '../../gateway/src/users/user-input.js'
 export type { UserJson as User } from '../../gateway/src/users/user-view.js'
 

@@ -7,6 +7,7 @@ import { ChangePasswordForm } from '../pages/change-password-form.js'
 import { ModelsPage } from '../pages/models/models-page.js'
 import { UsersPage } from '../pages/users/users-page.js'
 import { Notice } from './alerts.js'
+import { LimitsWarning } from './limits-warning.js'
 import { Modal } from './modal.js'
 
 interface LayoutProps {
@@ -72,6 +73,7 @@ export function Layout({ onLogOut, onUserChanged }: LayoutProps) {
         <NavLink to="/api-docs" label="API reference" current={page} />
       </nav>
       <main class="content">
+        <LimitsWarning />
         {notice !== null && <Notice onDismiss={() => setNotice(null)}>{notice}</Notice>}
         {page === '/api-keys' && <ApiKeysPage />}
         {page === '/models' && <ModelsPage />}
