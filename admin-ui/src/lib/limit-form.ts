@@ -92,9 +92,15 @@ export function buildLimits(
 export function describeLimits(v: LimitValues): string {
   const n = (x: number) => x.toLocaleString('en-US')
   const parts: string[] = []
-  if (v.rpm_limit !== null) parts.push(`${n(v.rpm_limit)} rpm`)
-  if (v.tpm_limit !== null) parts.push(`${n(v.tpm_limit)} tpm`)
-  if (v.max_parallel_requests !== null) parts.push(`${n(v.max_parallel_requests)} at once`)
+  if (v.rpm_limit !== null) {
+    parts.push(`${n(v.rpm_limit)} rpm`)
+  }
+  if (v.tpm_limit !== null) {
+    parts.push(`${n(v.tpm_limit)} tpm`)
+  }
+  if (v.max_parallel_requests !== null) {
+    parts.push(`${n(v.max_parallel_requests)} at once`)
+  }
   if (v.token_budget !== null) {
     parts.push(`${n(v.token_budget)} tokens/${v.budget_period ?? 'month'}`)
   }
