@@ -113,8 +113,26 @@ export const UsageReportJson = z
     items: z.array(
       z.object({
         api_key_id: z.number().int().optional(),
-        api_key_name: z.string().optional(),
-        user_id: z.number().int().optional(),
+        api_key_name: z
+          .string()
+          .nullable()
+          .optional()
+          .meta({ description: 'For a deleted key, the name it had; null when not known' }),
+        user_id: z
+          .number()
+          .int()
+          .nullable()
+          .optional()
+          .meta({ description: "The key's owner, also once deleted" }),
+        username: z
+          .string()
+          .nullable()
+          .optional()
+          .meta({ description: "The owner's username, also once deleted" }),
+        api_key_deleted: z
+          .boolean()
+          .optional()
+          .meta({ description: 'True when the key (or its owner) was deleted; its usage stays' }),
         model: z.string().optional(),
         day: z.string().optional(),
         requests: z.number().int(),
