@@ -4,6 +4,7 @@ import type { ApiKey, CreatedApiKey } from '../keys/api-key-view.js'
 import { MODEL_ROUTES } from '../models/model-routes.js'
 import type { AdminModelJson, UserModelJson } from '../models/model-view.js'
 import type { AuditEvent } from '../routes/v2/audit-events.js'
+import type { ModelKeyAllowlists } from '../routes/v2/models.js'
 import type { UsageReport } from '../routes/v2/usage.js'
 import type { UserJson } from '../users/user-view.js'
 
@@ -108,6 +109,18 @@ export const AdminModelJsonSchema = UserModelJsonSchema.extend({
   description: 'What an administrator sees of a model (never an api_key)',
 })
 
+export const ModelKeyAllowlistsJson = z
+  .object({
+    model: z.string(),
+    key_count: z
+      .number()
+      .int()
+      .meta({
+        description: 'Keys whose allowlist names the model; renaming it renames it there too',
+      }),
+  })
+  .meta({ id: 'ModelKeyAllowlists' })
+
 export const UsageReportJson = z
   .object({
     items: z.array(
@@ -197,6 +210,7 @@ export const SCHEMAS_MATCH_VIEWS: [
   Same<z.output<typeof UserModelJsonSchema>, UserModelJson>,
   Same<z.output<typeof AdminModelJsonSchema>, AdminModelJson>,
   Same<z.output<typeof UsageReportJson>, UsageReport>,
+  Same<z.output<typeof ModelKeyAllowlistsJson>, ModelKeyAllowlists>,
   Same<z.output<typeof AuditEventJson>, AuditEvent>,
   Same<z.output<typeof ErrorEnvelope>, ErrorBody>,
-] = [true, true, true, true, true, true, true, true]
+] = [true, true, true, true, true, true, true, true, true]
