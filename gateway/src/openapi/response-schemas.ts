@@ -2,9 +2,8 @@ import { z } from 'zod'
 import type { ErrorBody } from '../http/error-body.js'
 import type { ApiKey, CreatedApiKey } from '../keys/api-key-view.js'
 import { MODEL_ROUTES } from '../models/model-routes.js'
-import type { AdminModelJson, UserModelJson } from '../models/model-view.js'
+import type { AdminModelJson, ModelKeyAllowlists, UserModelJson } from '../models/model-view.js'
 import type { AuditEvent } from '../routes/v2/audit-events.js'
-import type { ModelKeyAllowlists } from '../routes/v2/models.js'
 import type { UsageReport } from '../routes/v2/usage.js'
 import type { UserJson } from '../users/user-view.js'
 
@@ -112,12 +111,9 @@ export const AdminModelJsonSchema = UserModelJsonSchema.extend({
 export const ModelKeyAllowlistsJson = z
   .object({
     model: z.string(),
-    key_count: z
-      .number()
-      .int()
-      .meta({
-        description: 'Keys whose allowlist names the model; renaming it renames it there too',
-      }),
+    key_count: z.number().int().meta({
+      description: 'Keys whose allowlist names the model; renaming it renames it there too',
+    }),
   })
   .meta({ id: 'ModelKeyAllowlists' })
 

@@ -16,14 +16,12 @@ import {
 } from '../../models/model-admin.js'
 import { CreateModelBody, ListModelsQuery, UpdateModelBody } from '../../models/model-input.js'
 import type { ModelTarget } from '../../models/model-registry.js'
-import { type ModelJson, toAdminModelJson, toUserModelJson } from '../../models/model-view.js'
-
-/** GET /v2/models/{id}/key-allowlists. */
-export interface ModelKeyAllowlists {
-  model: string
-  /** Keys whose allowlist names the model; a rename changes them too. */
-  key_count: number
-}
+import {
+  type ModelJson,
+  type ModelKeyAllowlists,
+  toAdminModelJson,
+  toUserModelJson,
+} from '../../models/model-view.js'
 
 /**
  * /v2/models. Reads show exactly the models the caller may use (registry.listFor: owner's access ∩ the
