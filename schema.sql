@@ -69,13 +69,17 @@ CREATE TABLE IF NOT EXISTS model_user_grants (
 );
 
 CREATE TABLE IF NOT EXISTS usage_daily (
-  api_key_id bigint NOT NULL REFERENCES api_keys (id) ON DELETE CASCADE,
+  api_key_id bigint NOT NULL,
   model text NOT NULL,
   day date NOT NULL,
   requests bigint NOT NULL DEFAULT 0,
   prompt_tokens bigint NOT NULL DEFAULT 0,
   completion_tokens bigint NOT NULL DEFAULT 0,
   errors bigint NOT NULL DEFAULT 0,
+  -- Snapshots of the key's name and owner: usage outlives the key and the user (no foreign key).
+  api_key_name text,
+  user_id bigint,
+  username text,
   PRIMARY KEY (api_key_id, model, day)
 );
 

@@ -12,6 +12,7 @@ export type {
   AdminModelJson as AdminModel,
   ModelInstanceJson as ModelInstance,
   ModelJson as Model,
+  ModelKeyAllowlists,
 } from '../../gateway/src/models/model-view.js'
 export type { CreateUserBody, UpdateUserBody } from '../../gateway/src/users/user-input.js'
 export type { UserJson as User } from '../../gateway/src/users/user-view.js'

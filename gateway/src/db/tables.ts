@@ -77,6 +77,10 @@ export interface UsageDailyTable {
   prompt_tokens: Counter
   completion_tokens: Counter
   errors: Counter
+  /** Snapshots of the key's name and owner, so usage is still reported once the key or user is deleted. */
+  api_key_name: ColumnType<string | null, string | null | undefined, string | null>
+  user_id: ColumnType<number | null, number | null | undefined, number | null>
+  username: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface AuditEventsTable {
@@ -182,6 +186,9 @@ export const TABLE_COLUMNS: Record<keyof Tables, readonly string[]> = {
     'prompt_tokens',
     'completion_tokens',
     'errors',
+    'api_key_name',
+    'user_id',
+    'username',
   ],
   audit_events: [
     'id',

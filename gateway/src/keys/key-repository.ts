@@ -200,3 +200,34 @@ export function findUserIdByUsername(
     .where('username', '=', username)
     .executeTakeFirst()
 }
+
+/**
+ * Renames `from` to `to` in every key's allowlist (a model rename carries its allowlists with it), keeping each
+ * list's order and naming `to` once; returns the hashes of the keys changed, for their cache events.
+ */
+export async function renameInAllowlists(
+  db: Kysely<Tables>,
+  from: string,
+  to: string,
+): Promise<string[]> {
+  const rows = await sql<{ key_hash: string }>`
+    update api_keys k set
+      allowed_model_names = array(
+        select t.name from unnest(array_replace(k.allowed_model_names, ${from}::text, ${to}::text))
+          with ordinality as t (name, i)
+        group by t.name order by min(t.i)
+      ),
+      updated_at = now()
+    where ${from}::text = any(k.allowed_model_names)
+    returning k.key_hash
+  `.execute(db)
+  return rows.rows.map((r) => r.key_hash)
+}
+
+/** How many keys name `model` in their allowlist (what a rename of it carries along). */
+export async function countAllowlistsNaming(db: Kysely<Tables>, model: string): Promise<number> {
+  const row = await sql<{ n: number }>`
+    select count(*)::bigint as n from api_keys where ${model}::text = any(allowed_model_names)
+  `.execute(db)
+  return Number(row.rows[0]?.n ?? 0)
+}

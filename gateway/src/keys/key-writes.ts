@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import { type AuditActor, recordAudit } from '../audit/audit-log.js'
 import { recordChange } from '../changes/change-feed.js'
 import type { Scope, Tables } from '../db/tables.js'
+import { snapshotUsageOwners } from '../usage/usage-snapshot.js'
 import { checkCustomKey, generateKey, maskCustomKey } from './api-key.js'
 import { hashKey } from './key-hash.js'
 import {
@@ -143,7 +144,7 @@ export async function editKey(
   })
 }
 
-/** Deletes the key; false when it did not exist. */
+/** Deletes the key (its usage rows stay); false when it did not exist. */
 export async function removeKey(
   db: Kysely<Tables>,
   options: { id: number; actor: AuditActor },
@@ -151,6 +152,8 @@ export async function removeKey(
   const { id, actor } = options
   return db.transaction().execute(async (tx) => {
     const before = await findApiKeyById(tx, id)
+    // Its usage stays, reported under the name and owner it had.
+    await snapshotUsageOwners(tx, { keyId: id })
     const deleted = await deleteApiKey(tx, id)
     if (deleted === undefined) {
       return false

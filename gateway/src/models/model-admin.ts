@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import { recordAudit } from '../audit/audit-log.js'
 import { recordChange } from '../changes/change-feed.js'
 import type { AccessPolicy, Backend, Tables } from '../db/tables.js'
+import { renameInAllowlists } from '../keys/key-repository.js'
 import {
   type DesiredInstance,
   deleteModel,
@@ -130,8 +131,15 @@ export function updateModelById(db: Kysely<Tables>, id: number, patch: ModelPatc
   return inTransaction(db, async (tx) => {
     const model = await findEditable(tx, id)
     const { allowed_user_ids, instances, ...values } = patch
+    let renamedAllowlists = 0
     if (values.name !== undefined && values.name !== model.name) {
       await checkNameFree(tx, values.name, id)
+      // Keys whose allowlist names the model follow the rename, in force on every replica with this commit.
+      const keyHashes = await renameInAllowlists(tx, model.name, values.name)
+      for (const hash of keyHashes) {
+        await recordChange(tx, 'key', hash)
+      }
+      renamedAllowlists = keyHashes.length
     }
     if (allowed_user_ids !== undefined) {
       await checkUsers(tx, allowed_user_ids)
@@ -147,7 +155,13 @@ export function updateModelById(db: Kysely<Tables>, id: number, patch: ModelPatc
       action: 'model.update',
       target: { type: 'model', id },
       // Field names only: values could hold instance credentials.
-      details: { name: values.name ?? model.name, fields: Object.keys(patch).sort() },
+      details: {
+        name: values.name ?? model.name,
+        fields: Object.keys(patch).sort(),
+        ...(renamedAllowlists > 0
+          ? { previous_name: model.name, key_allowlists_renamed: renamedAllowlists }
+          : {}),
+      },
     })
     return id
   })

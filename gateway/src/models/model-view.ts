@@ -82,3 +82,10 @@ export function toAdminModelJson(m: ModelTarget, healthOf: HealthOf): AdminModel
     instances,
   }
 }
+
+/** GET /v2/models/{id}/key-allowlists: what a rename of the model carries along. */
+export interface ModelKeyAllowlists {
+  model: string
+  /** Keys whose allowlist names the model; a rename renames it there too. */
+  key_count: number
+}

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import type { ErrorBody } from '../http/error-body.js'
 import type { ApiKey, CreatedApiKey } from '../keys/api-key-view.js'
 import { MODEL_ROUTES } from '../models/model-routes.js'
-import type { AdminModelJson, UserModelJson } from '../models/model-view.js'
+import type { AdminModelJson, ModelKeyAllowlists, UserModelJson } from '../models/model-view.js'
 import type { AuditEvent } from '../routes/v2/audit-events.js'
 import type { UsageReport } from '../routes/v2/usage.js'
 import type { UserJson } from '../users/user-view.js'
@@ -108,13 +108,40 @@ export const AdminModelJsonSchema = UserModelJsonSchema.extend({
   description: 'What an administrator sees of a model (never an api_key)',
 })
 
+export const ModelKeyAllowlistsJson = z
+  .object({
+    model: z.string(),
+    key_count: z.number().int().meta({
+      description: 'Keys whose allowlist names the model; renaming it renames it there too',
+    }),
+  })
+  .meta({ id: 'ModelKeyAllowlists' })
+
 export const UsageReportJson = z
   .object({
     items: z.array(
       z.object({
         api_key_id: z.number().int().optional(),
-        api_key_name: z.string().optional(),
-        user_id: z.number().int().optional(),
+        api_key_name: z
+          .string()
+          .nullable()
+          .optional()
+          .meta({ description: 'For a deleted key, the name it had; null when not known' }),
+        user_id: z
+          .number()
+          .int()
+          .nullable()
+          .optional()
+          .meta({ description: "The key's owner, also once deleted" }),
+        username: z
+          .string()
+          .nullable()
+          .optional()
+          .meta({ description: "The owner's username, also once deleted" }),
+        api_key_deleted: z
+          .boolean()
+          .optional()
+          .meta({ description: 'True when the key (or its owner) was deleted; its usage stays' }),
         model: z.string().optional(),
         day: z.string().optional(),
         requests: z.number().int(),
@@ -179,6 +206,7 @@ export const SCHEMAS_MATCH_VIEWS: [
   Same<z.output<typeof UserModelJsonSchema>, UserModelJson>,
   Same<z.output<typeof AdminModelJsonSchema>, AdminModelJson>,
   Same<z.output<typeof UsageReportJson>, UsageReport>,
+  Same<z.output<typeof ModelKeyAllowlistsJson>, ModelKeyAllowlists>,
   Same<z.output<typeof AuditEventJson>, AuditEvent>,
   Same<z.output<typeof ErrorEnvelope>, ErrorBody>,
-] = [true, true, true, true, true, true, true, true]
+] = [true, true, true, true, true, true, true, true, true]

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { runDatabaseCommand } from '../../src/cli/embedded-access.js'
 import { runKeysCreate } from '../../src/cli/keys-create.js'
 import { parseConfig } from '../../src/config.js'
 import { openDatabase } from '../../src/db/database.js'
@@ -480,7 +481,7 @@ describe.each(dbTargets())('keygate keys create on %s', (target) => {
     const out = vi.spyOn(console, 'log').mockImplementation(() => {})
     const err = vi.spyOn(console, 'error').mockImplementation(() => {})
     try {
-      const code = await runKeysCreate(parsed.config, args)
+      const code = await runDatabaseCommand(parsed.config, 'keys', runKeysCreate, args)
       const text = (spy: typeof out) => spy.mock.calls.map((c) => c.join(' ')).join('\n')
       return { code, stdout: text(out), stderr: text(err) }
     } finally {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it, vi } from 'vitest'
+import { runDatabaseCommand } from '../../src/cli/embedded-access.js'
 import { runMigrate } from '../../src/cli/migrate.js'
 import { parseConfig } from '../../src/config.js'
 import { MIGRATIONS } from '../../src/db/migrate.js'
@@ -23,7 +24,7 @@ describe.each(dbTargets())('keygate migrate on %s', (target) => {
     }
     const out = vi.spyOn(console, 'log').mockImplementation(() => {})
     try {
-      expect(await runMigrate(parsed.config)).toBe(0)
+      expect(await runDatabaseCommand(parsed.config, 'migrate', runMigrate, [])).toBe(0)
       return out.mock.calls.map((args) => args.join(' '))
     } finally {
       out.mockRestore()

@@ -85,7 +85,11 @@ describe.each(dbTargets())('migrations on %s', (target) => {
       // The old start-up: schema.sql applied as a script, no migration table.
       await old.database.execScript(await readSchema010Sql())
       const user = await seedUser(db, { username: 'old-user' })
-      const key = await seedKey(db, { userId: user.id, scope: ['inference', 'management'] })
+      const key = await seedKey(db, {
+        userId: user.id,
+        name: 'old-key',
+        scope: ['inference', 'management'],
+      })
       keyValue = key.value
       const model = await seedModel(db, {
         name: 'old-model',
@@ -107,6 +111,12 @@ describe.each(dbTargets())('migrations on %s', (target) => {
 
       expect(await recorded(db)).toEqual(ALL)
       expect(asOf(await allRows(db), before)).toEqual(before)
+      // 0003: existing usage gets its key's name and owner, to be reported once the key is gone.
+      const usage = await db
+        .selectFrom('usage_daily')
+        .select(['api_key_name', 'user_id', 'username'])
+        .execute()
+      expect(usage).toEqual([{ api_key_name: 'old-key', user_id: user.id, username: 'old-user' }])
     })
 
     it('applies a later migration on top, still keeping the data', async () => {

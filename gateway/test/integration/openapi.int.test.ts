@@ -154,6 +154,11 @@ describe.each(dbTargets())('OpenAPI document on %s', (target) => {
     )) as { id: number }
     await expectDocumented('get', '/v2/models', await call('GET', '/v2/models'))
     await expectDocumented('get', '/v2/models/{id}', await call('GET', `/v2/models/${model.id}`))
+    await expectDocumented(
+      'get',
+      '/v2/models/{id}/key-allowlists',
+      await call('GET', `/v2/models/${model.id}/key-allowlists`),
+    )
 
     const user = (await expectDocumented(
       'post',

@@ -136,6 +136,8 @@ describe.each(dbTargets())('usage per key on %s', (target) => {
           return {
             api_key_id: Number(keyId),
             api_key_name: Number(keyId) === aliceMain.id ? 'main' : 'side',
+            username: 'alice',
+            api_key_deleted: false,
             model,
             requests: r.requests,
             prompt_tokens: r.prompt,

@@ -1,7 +1,14 @@
 import { useEffect, useState } from 'preact/hooks'
 import { ApiError, errorMessage, fetchAllPages } from '../../api/api-client.js'
 import { useSession } from '../../api/api-context.js'
-import type { AccessPolicy, AdminModel, Backend, CreateModelBody, User } from '../../api-types.js'
+import type {
+  AccessPolicy,
+  AdminModel,
+  Backend,
+  CreateModelBody,
+  ModelKeyAllowlists,
+  User,
+} from '../../api-types.js'
 import { ErrorMessage, FieldError } from '../../components/alerts.js'
 import { FormActions } from '../../components/form-actions.js'
 import { Modal } from '../../components/modal.js'
@@ -39,6 +46,19 @@ export function ModelFormDialog({ model, onClose, onSaved }: ModelFormDialogProp
   const { errors, busy, submit } = useFormSubmit<ModelFormErrors>({}, modelRefusal)
   const [users, setUsers] = useState<User[]>([])
   const set = (patch: Partial<ModelForm>) => setForm((f) => ({ ...f, ...patch }))
+
+  // How many keys' allowlists name the model: a rename carries them along, and the dialog says so first.
+  const [allowlists, setAllowlists] = useState<number | undefined>(undefined)
+  useEffect(() => {
+    if (model === undefined) {
+      return
+    }
+    api
+      .get<ModelKeyAllowlists>(`/v2/models/${model.id}/key-allowlists`)
+      .then((r) => setAllowlists(r.key_count))
+      .catch(() => setAllowlists(undefined))
+  }, [api, model])
+  const renaming = model !== undefined && form.name.trim() !== '' && form.name.trim() !== model.name
 
   useEffect(() => {
     fetchAllPages<User>(api, '/v2/users')
@@ -81,6 +101,13 @@ export function ModelFormDialog({ model, onClose, onSaved }: ModelFormDialogProp
           </SelectField>
         </div>
         <FieldError id="model-name-error" message={errors.name} />
+        {renaming && allowlists !== undefined && allowlists > 0 && (
+          <p class="hint warning" role="note">
+            {allowlists === 1 ? '1 API key names' : `${allowlists} API keys name`} “{model.name}” in
+            {allowlists === 1 ? ' its' : ' their'} allowlist; on saving,{' '}
+            {allowlists === 1 ? 'it follows' : 'they follow'} the rename to “{form.name.trim()}”.
+          </p>
+        )}
         <label class="field">
           <span>Description</span>
           <input
