@@ -11,6 +11,9 @@ import type { Config } from './config.js'
 import { type Database, openDatabase } from './db/database.js'
 import { type MigrationOutcome, migrate } from './db/migrate.js'
 import { createKeyService, type KeyService } from './keys/key-service.js'
+import { createLimiter } from './limits/create-limiter.js'
+import type { Limiter } from './limits/limiter.js'
+import { ReplicaHeartbeat } from './limits/replica-heartbeat.js'
 import { createModelRegistry, type ModelRegistry } from './models/model-registry.js'
 import { readModelsFile } from './models/models-file.js'
 import { applyModelsFile } from './models/models-file-sync.js'
@@ -34,6 +37,10 @@ export interface Deps {
   readonly models: ModelRegistry
   readonly upstreams: UpstreamPool
   readonly usage: UsageRecorder
+  /** Per key and user limits: counters in Redis (KEYGATE_REDIS_URL) or in this process. */
+  readonly limiter: Limiter
+  /** This replica's row in replica_heartbeats: how many replicas are live, and the unshared-limits warning. */
+  readonly heartbeat: ReplicaHeartbeat
   /** Writes down every finished request: metrics, usage, the access line. */
   readonly recorder: RequestRecorder
   /** Failed logins per (username, address), address and username; cleared by `keygate unlock` events. */
@@ -101,12 +108,21 @@ export async function createDeps(config: Config, options: CreateDepsOptions): Pr
     ...(options.resolveHost === undefined ? {} : { resolveHost: options.resolveHost }),
   })
   const usage = createUsageRecorder({ db, logger, metrics, clock })
+  const limiter = createLimiter({ config, registry: metrics.registry, logger, clock })
+  const heartbeat = new ReplicaHeartbeat({
+    db,
+    logger,
+    registry: metrics.registry,
+    clock,
+    sharedLimits: config.redisUrl !== undefined,
+  })
   const loginThrottle = new LoginThrottle({ clock })
   followUnlocks(changes, loginThrottle)
   await changes.start()
   // After the feed: a key created between the two reads is then announced by an event.
   await keys.start()
   await models.load()
+  await heartbeat.start()
   upstreams.startHealthChecks(() => models.listAll()) // stopped by upstreams.close() in closeDeps
   metrics.bindSources({
     keyCacheEntries: () => keys.size(),
@@ -124,6 +140,8 @@ export async function createDeps(config: Config, options: CreateDepsOptions): Pr
     models,
     upstreams,
     usage,
+    limiter,
+    heartbeat,
     recorder: new RequestRecorder({ metrics, usage }),
     loginThrottle,
     clientAddressOf: createClientAddressOf(config.trustedProxies),
@@ -152,8 +170,10 @@ export async function closeDeps(
   deps: Deps,
   options: { keepDatabase?: boolean } = {},
 ): Promise<void> {
+  await deps.heartbeat.stop()
   await deps.changes.stop()
   await deps.usage.close()
+  await deps.limiter.close()
   await deps.upstreams.close()
   if (options.keepDatabase !== true) {
     await deps.database.close()

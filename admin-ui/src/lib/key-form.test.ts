@@ -32,6 +32,11 @@ const existing: ApiKey = {
   user_name: 'admin',
   created_at: now.toISOString(),
   updated_at: now.toISOString(),
+  rpm_limit: null,
+  tpm_limit: null,
+  max_parallel_requests: null,
+  token_budget: null,
+  budget_period: null,
 }
 
 describe('Add API Key form', () => {

@@ -12,6 +12,7 @@ const PRINCIPAL: Principal = {
   keyId: 7,
   scope: new Set(['inference']),
   allowedModelNames: null,
+  limits: [],
 }
 
 /** A verifier that knows one key, and remembers what it was asked. */

@@ -75,10 +75,17 @@ export const ERRORS = {
     type: 'invalid_request_error',
     message: 'The request failed validation.',
   },
+  /** A login throttle, or a key's or user's rpm, tpm or parallel limit (limits/, docs/limits.md). */
   rate_limit_exceeded: {
     status: 429,
     type: 'requests',
     message: 'Too many requests; retry later.',
+  },
+  /** A key's or user's token budget for its period is spent; OpenAI's code and type for a spent quota. */
+  insufficient_quota: {
+    status: 429,
+    type: 'insufficient_quota',
+    message: 'The token budget of this API key or its user is used up for this period.',
   },
   request_headers_too_large: {
     status: 431,

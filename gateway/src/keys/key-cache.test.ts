@@ -30,6 +30,16 @@ function row(overrides: Partial<KeyPolicyRow> = {}): KeyPolicyRow {
     username: 'alice',
     is_admin: false,
     owner_active: true,
+    rpm_limit: null,
+    tpm_limit: null,
+    max_parallel_requests: null,
+    token_budget: null,
+    budget_period: null,
+    user_rpm_limit: null,
+    user_tpm_limit: null,
+    user_max_parallel_requests: null,
+    user_token_budget: null,
+    user_budget_period: null,
     ...overrides,
   }
 }

@@ -12,6 +12,13 @@ describe('create body', () => {
       scope: ['inference'],
       allowedModelNames: [],
       custom: null,
+      limits: {
+        rpm_limit: null,
+        tpm_limit: null,
+        max_parallel_requests: null,
+        token_budget: null,
+        budget_period: null,
+      },
     })
   })
 

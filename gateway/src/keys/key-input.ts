@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { Scope } from '../db/tables.js'
 import { checkInput, type InputCheck } from '../http/input-check.js'
+import { limitColumns, limitFieldsShape } from '../limits/limit-input.js'
 import { SORTABLE_KEY_COLUMNS, type SortableKeyColumn } from './key-repository.js'
 import type { CreateKeyInput } from './key-writes.js'
 
@@ -38,6 +39,7 @@ export const createKeyBody = z.strictObject({
   scope: scopeField.optional(),
   allowed_model_names: modelNamesField.optional(),
   custom: z.string().nullable().optional(),
+  ...limitFieldsShape,
 })
 export type CreateApiKeyBody = z.input<typeof createKeyBody>
 
@@ -51,6 +53,7 @@ export function toCreateKeyInput(body: z.output<typeof createKeyBody>): CreateKe
     scope: body.scope ?? ['inference'],
     allowedModelNames: body.allowed_model_names ?? [],
     custom: body.custom ?? null,
+    limits: limitColumns(body),
   }
 }
 
@@ -65,6 +68,7 @@ export const updateKeyBody = z.strictObject({
     .optional()
     .transform((v) => (v === undefined ? undefined : v === null ? null : new Date(v))),
   is_active: z.boolean().optional(),
+  ...limitFieldsShape,
 })
 export type UpdateApiKeyBody = z.input<typeof updateKeyBody>
 

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely'
-import type { Scope, Tables } from '../db/tables.js'
+import type { BudgetPeriodColumn, Scope, Tables } from '../db/tables.js'
+import type { LimitFields } from '../limits/limit-policy.js'
 
 /** What the key cache needs to decide on a request: the key's policy and its owner's standing. */
 export interface KeyPolicyRow {
@@ -12,6 +13,38 @@ export interface KeyPolicyRow {
   username: string
   is_admin: boolean
   owner_active: boolean
+  /** The key's own limits. */
+  rpm_limit: number | null
+  tpm_limit: number | null
+  max_parallel_requests: number | null
+  token_budget: number | null
+  budget_period: BudgetPeriodColumn | null
+  /** The owner's limits, which every key of theirs must pass too. */
+  user_rpm_limit: number | null
+  user_tpm_limit: number | null
+  user_max_parallel_requests: number | null
+  user_token_budget: number | null
+  user_budget_period: BudgetPeriodColumn | null
+}
+
+/** The limit columns of a key or user, as every select and view names them. */
+export const LIMIT_COLUMNS = [
+  'rpm_limit',
+  'tpm_limit',
+  'max_parallel_requests',
+  'token_budget',
+  'budget_period',
+] as const
+
+/** The owner's limit fields of a policy row. */
+export function ownerLimitFields(row: KeyPolicyRow): LimitFields {
+  return {
+    rpm_limit: row.user_rpm_limit,
+    tpm_limit: row.user_tpm_limit,
+    max_parallel_requests: row.user_max_parallel_requests,
+    token_budget: row.user_token_budget,
+    budget_period: row.user_budget_period,
+  }
 }
 
 export function findKeyPolicyByHash(
@@ -31,6 +64,16 @@ export function findKeyPolicyByHash(
       'u.username',
       'u.is_admin',
       'u.is_active as owner_active',
+      'k.rpm_limit',
+      'k.tpm_limit',
+      'k.max_parallel_requests',
+      'k.token_budget',
+      'k.budget_period',
+      'u.rpm_limit as user_rpm_limit',
+      'u.tpm_limit as user_tpm_limit',
+      'u.max_parallel_requests as user_max_parallel_requests',
+      'u.token_budget as user_token_budget',
+      'u.budget_period as user_budget_period',
     ])
     .where('k.key_hash', '=', keyHash)
     .executeTakeFirst()
@@ -61,6 +104,11 @@ export interface ApiKeyRecord {
   user_name: string
   created_at: Date
   updated_at: Date
+  rpm_limit: number | null
+  tpm_limit: number | null
+  max_parallel_requests: number | null
+  token_budget: number | null
+  budget_period: BudgetPeriodColumn | null
 }
 
 function selectApiKeys(db: Kysely<Tables>) {
@@ -82,6 +130,11 @@ function selectApiKeys(db: Kysely<Tables>) {
       'u.username as user_name',
       'k.created_at',
       'k.updated_at',
+      'k.rpm_limit',
+      'k.tpm_limit',
+      'k.max_parallel_requests',
+      'k.token_budget',
+      'k.budget_period',
     ])
 }
 
@@ -155,6 +208,11 @@ export interface NewKeyValues {
   scope: Scope[]
   allowed_model_names: string[]
   expires_at: Date | null
+  rpm_limit: number | null
+  tpm_limit: number | null
+  max_parallel_requests: number | null
+  token_budget: number | null
+  budget_period: BudgetPeriodColumn | null
 }
 
 export function insertApiKey(db: Kysely<Tables>, values: NewKeyValues): Promise<{ id: number }> {
@@ -167,6 +225,11 @@ export interface KeyPatch {
   allowed_model_names?: string[]
   expires_at?: Date | null
   is_active?: boolean
+  rpm_limit?: number | null
+  tpm_limit?: number | null
+  max_parallel_requests?: number | null
+  token_budget?: number | null
+  budget_period?: BudgetPeriodColumn | null
 }
 
 /** Applies the patch; undefined when the key no longer exists. */

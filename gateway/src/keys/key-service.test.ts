@@ -39,6 +39,16 @@ const policy: KeyPolicyRow = {
   username: 'u',
   is_admin: false,
   owner_active: true,
+  rpm_limit: null,
+  tpm_limit: null,
+  max_parallel_requests: null,
+  token_budget: null,
+  budget_period: null,
+  user_rpm_limit: null,
+  user_tpm_limit: null,
+  user_max_parallel_requests: null,
+  user_token_budget: null,
+  user_budget_period: null,
 }
 
 describe('createKeyService', () => {

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import { type AuditActor, recordAudit } from '../audit/audit-log.js'
 import { recordChange } from '../changes/change-feed.js'
 import type { Scope, Tables } from '../db/tables.js'
+import type { LimitColumnsValues } from '../limits/limit-input.js'
 import { snapshotUsageOwners } from '../usage/usage-snapshot.js'
 import { checkCustomKey, generateKey, maskCustomKey } from './api-key.js'
 import { hashKey } from './key-hash.js'
@@ -28,6 +29,8 @@ export interface CreateKeyInput {
   allowedModelNames: string[]
   /** The caller's own value; null to generate one. */
   custom: string | null
+  /** rpm, tpm, parallel and budget limits; null each for none. */
+  limits: LimitColumnsValues
 }
 
 export type CreateKeyOutcome =
@@ -72,6 +75,7 @@ export async function createKey(
         scope: input.scope,
         allowed_model_names: input.allowedModelNames,
         expires_at: expiresAt,
+        ...input.limits,
       })
       // A cached "unknown" for this hash (someone tried the value before it existed) must go.
       await recordChange(tx, 'key', keyHash)
@@ -86,6 +90,7 @@ export async function createKey(
           scope: input.scope,
           allowed_model_names: input.allowedModelNames,
           expires_at: expiresAt?.toISOString() ?? null,
+          ...input.limits,
         },
       })
       return findApiKeyById(tx, id)

@@ -13,6 +13,7 @@ import {
 import {
   AdminModelJsonSchema,
   ApiKeyJson,
+  ApiKeyLimitUseJson,
   AuditEventJson,
   CreatedApiKeyJson,
   ErrorEnvelope,
@@ -20,6 +21,7 @@ import {
   ModelListJson,
   ModelObjectJson,
   pageOf,
+  ServiceStatusJson,
   UsageReportJson,
   UserJsonSchema,
   UserModelJsonSchema,
@@ -192,6 +194,15 @@ export const OPERATIONS: readonly Operation[] = [
     errors: [404],
   },
   {
+    method: 'get',
+    path: '/v2/api-keys/{id}/limits',
+    tag: 'API keys',
+    summary: "The key's limits and its use in its budget period so far",
+    access: 'management',
+    ok: { status: 200, json: ApiKeyLimitUseJson },
+    errors: [404],
+  },
+  {
     method: 'put',
     path: '/v2/api-keys/{id}',
     tag: 'API keys',
@@ -347,6 +358,14 @@ export const OPERATIONS: readonly Operation[] = [
     query: auditQuery,
     ok: { status: 200, json: pageOf(AuditEventJson) },
     errors: [422],
+  },
+  {
+    method: 'get',
+    path: '/v2/status',
+    tag: 'Service',
+    summary: 'Replicas live and where limits are counted, with a warning when they are not shared',
+    access: 'admin',
+    ok: { status: 200, json: ServiceStatusJson },
   },
   // Service
   {

@@ -7,7 +7,12 @@ import type { AppEnv } from '../../http/app-env.js'
 import { GatewayError } from '../../http/gateway-error.js'
 import { toPage } from '../../http/page.js'
 import { parseInput, readJsonBody, readQuery, unwrapInput } from '../../http/request-input.js'
-import { type ApiKeyPage, type CreatedApiKey, toApiKey } from '../../keys/api-key-view.js'
+import {
+  type ApiKeyLimitUse,
+  type ApiKeyPage,
+  type CreatedApiKey,
+  toApiKey,
+} from '../../keys/api-key-view.js'
 import {
   checkListQuery,
   createKeyBody,
@@ -17,6 +22,15 @@ import {
 } from '../../keys/key-input.js'
 import { type ApiKeyRecord, findApiKeyById, listApiKeys } from '../../keys/key-repository.js'
 import { createKey, editKey, removeKey } from '../../keys/key-writes.js'
+import { periodAt } from '../../limits/budget-period.js'
+import {
+  type LimitColumnsValues,
+  limitAboveOwner,
+  limitColumns,
+  pickLimitFields,
+} from '../../limits/limit-input.js'
+import { readKeyUseSince } from '../../usage/key-period-use.js'
+import { findUserById } from '../../users/user-repository.js'
 
 /**
  * /v2/api-keys, shaped like GPUStack's. Callers act on their own keys; an admin may act on anyone's.
@@ -44,11 +58,13 @@ export function registerApiKeyRoutes(app: Hono<AppEnv>, deps: Deps): void {
   app.post('/v2/api-keys', async (c) => {
     const principal = c.get('principal')
     const body = parseInput(createKeyBody, await readJsonBody(c))
+    const input = toCreateKeyInput(body)
+    await checkWithinOwnerLimits(db, principal, principal.userId, input.limits)
     const outcome = await createKey(db, {
       ownerId: principal.userId,
       actor: actorOf(principal),
       nowMs: deps.clock.now(),
-      input: toCreateKeyInput(body),
+      input,
     })
     if (!outcome.ok) {
       if (outcome.reason === 'weak_custom_value') {
@@ -75,11 +91,41 @@ export function registerApiKeyRoutes(app: Hono<AppEnv>, deps: Deps): void {
     return c.json(toApiKey(key))
   })
 
+  app.get('/v2/api-keys/:id/limits', async (c) => {
+    const key = await findOwnKey(c, db)
+    const period = key.budget_period ?? 'month'
+    const periodStart = new Date(periodAt(period, deps.clock.now()).startMs)
+      .toISOString()
+      .slice(0, 10)
+    try {
+      await deps.usage.flush() // this replica's last requests count too
+    } catch (err) {
+      c.get('log').warn({ err }, 'usage flush before limits read failed')
+    }
+    const used = await readKeyUseSince(db, key.id, periodStart)
+    const body: ApiKeyLimitUse = {
+      api_key_id: key.id,
+      rpm_limit: key.rpm_limit,
+      tpm_limit: key.tpm_limit,
+      max_parallel_requests: key.max_parallel_requests,
+      token_budget: key.token_budget,
+      budget_period: period,
+      period_start: periodStart,
+      ...used,
+    }
+    return c.json(body)
+  })
+
   app.put('/v2/api-keys/:id', async (c) => {
     const raw = await readJsonBody(c)
     refuseFixedFields(raw)
     const patch = parseInput(updateKeyBody, raw)
     const key = await findOwnKey(c, db)
+    const limits = pickLimitFields(patch)
+    await checkWithinOwnerLimits(db, c.get('principal'), key.user_id, {
+      ...limitColumns(key),
+      ...limits,
+    })
     const updated = await editKey(db, {
       id: key.id,
       actor: actorOf(c.get('principal')),
@@ -89,6 +135,7 @@ export function registerApiKeyRoutes(app: Hono<AppEnv>, deps: Deps): void {
         allowed_model_names: patch.allowed_model_names,
         expires_at: patch.expires_at,
         is_active: patch.is_active,
+        ...limits,
       },
     })
     if (updated === undefined) {
@@ -106,6 +153,32 @@ export function registerApiKeyRoutes(app: Hono<AppEnv>, deps: Deps): void {
     await deps.changes.catchUp()
     return c.body(null, 204)
   })
+}
+
+/**
+ * A user who is not an admin may give their own keys limits only within their own user limits (an admin sets
+ * those, and may set any key's). 422 naming the first field above the owner's.
+ */
+async function checkWithinOwnerLimits(
+  db: Deps['database']['db'],
+  principal: Principal,
+  ownerId: number,
+  limits: LimitColumnsValues,
+): Promise<void> {
+  if (principal.isAdmin) {
+    return
+  }
+  const owner = await findUserById(db, ownerId)
+  if (owner === undefined) {
+    return
+  }
+  const above = limitAboveOwner(limits, limitColumns(owner))
+  if (above !== undefined) {
+    throw new GatewayError('validation_error', {
+      message: `${above.field}: must be at most ${above.ownerValue}, your own user limit.`,
+      param: above.field,
+    })
+  }
 }
 
 function actorOf(principal: Principal): AuditActor {
