@@ -17,6 +17,7 @@ import { registerUi } from './routes/ui.js'
 import { registerApiKeyRoutes } from './routes/v2/api-keys.js'
 import { registerAuditEventRoutes } from './routes/v2/audit-events.js'
 import { registerModelRoutes } from './routes/v2/models.js'
+import { registerSettingsRoutes } from './routes/v2/settings.js'
 import { registerUsageRoutes } from './routes/v2/usage.js'
 import { registerUserRoutes } from './routes/v2/users.js'
 
@@ -52,6 +53,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   registerModelRoutes(app, deps)
   registerUsageRoutes(app, deps)
   registerAuditEventRoutes(app, deps)
+  registerSettingsRoutes(app, deps)
 
   registerUi(app)
   return app

@@ -32,6 +32,9 @@ const existing: ApiKey = {
   user_name: 'admin',
   created_at: now.toISOString(),
   updated_at: now.toISOString(),
+  metadata: {},
+  allowed_ips: [],
+  previous_value_expires_at: null,
 }
 
 describe('Add API Key form', () => {

@@ -78,6 +78,7 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
           keyId: null,
           scope: ALL_SCOPES,
           allowedModelNames: null,
+          allowedAddresses: null,
         },
         renewedToken: renew ? await sign(user) : null,
         maxAgeSeconds: SESSION_SECONDS,

@@ -21,9 +21,15 @@ export interface ApiKey {
   user_name: string
   created_at: string
   updated_at: string
+  /** Free-form string labels (filter with `?metadata.<name>=<value>`). */
+  metadata: Record<string, string>
+  /** CIDRs the key may be used from; empty: anywhere. */
+  allowed_ips: string[]
+  /** After a rotation with a grace period: when the previous value stops (or stopped) working; else null. */
+  previous_value_expires_at: string | null
 }
 
-/** The create response: the only time the full key value is ever returned. */
+/** The create and rotate responses: the only times a full key value is ever returned. */
 export interface CreatedApiKey extends ApiKey {
   value: string
 }
@@ -46,5 +52,8 @@ export function toApiKey(r: ApiKeyRecord): ApiKey {
     user_name: r.user_name,
     created_at: r.created_at.toISOString(),
     updated_at: r.updated_at.toISOString(),
+    metadata: r.metadata,
+    allowed_ips: r.allowed_ips,
+    previous_value_expires_at: r.previous_key_expires_at?.toISOString() ?? null,
   }
 }

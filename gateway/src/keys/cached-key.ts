@@ -1,3 +1,4 @@
+import { createAddressAllowlist } from '../auth/address-allowlist.js'
 import type { KeyVerifyResult } from '../auth/identify.js'
 import type { Principal } from '../auth/principal.js'
 import type { Scope } from '../db/tables.js'
@@ -27,6 +28,8 @@ export function toCachedKey(row: KeyPolicyRow, refreshAtMs: number): CachedKey {
     keyId: row.id,
     scope: new Set<Scope>(row.scope),
     allowedModelNames: allowed.length === 0 ? null : new Set(allowed),
+    // Parsed here, once per load: a request pays one lookup.
+    allowedAddresses: createAddressAllowlist(row.allowed_ips),
   })
   return {
     result: !row.is_active

@@ -12,6 +12,8 @@ describe('create body', () => {
       scope: ['inference'],
       allowedModelNames: [],
       custom: null,
+      metadata: {},
+      allowedIps: [],
     })
   })
 

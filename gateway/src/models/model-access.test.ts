@@ -36,6 +36,7 @@ function principal(over: Partial<Principal> = {}): Principal {
     keyId: 1,
     scope: ALL_SCOPES,
     allowedModelNames: null,
+    allowedAddresses: null,
     ...over,
   }
 }

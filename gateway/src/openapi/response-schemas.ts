@@ -5,6 +5,8 @@ import { MODEL_ROUTES } from '../models/model-routes.js'
 import type { AdminModelJson, UserModelJson } from '../models/model-view.js'
 import type { AuditEvent } from '../routes/v2/audit-events.js'
 import type { UsageReport } from '../routes/v2/usage.js'
+import { settingsSchema } from '../settings/settings-schema.js'
+import type { SettingsJson } from '../settings/settings-view.js'
 import type { UserJson } from '../users/user-view.js'
 
 /**
@@ -51,12 +53,32 @@ export const ApiKeyJson = z
     user_name: z.string(),
     created_at: isoTime,
     updated_at: isoTime,
+    metadata: z
+      .record(z.string(), z.string())
+      .meta({ description: 'Free-form string labels; filter lists with ?metadata.<name>=<value>' }),
+    allowed_ips: z
+      .array(z.string())
+      .meta({ description: 'CIDRs the key may be used from; empty: anywhere' }),
+    previous_value_expires_at: isoTime.nullable().meta({
+      description:
+        'After a rotation with a grace period: when the previous value stops (or stopped) working',
+    }),
   })
   .meta({ id: 'ApiKey' })
 
 export const CreatedApiKeyJson = ApiKeyJson.extend({
   value: z.string().meta({ description: 'The full key: shown in this response only, never again' }),
 }).meta({ id: 'CreatedApiKey' })
+
+export const SettingsJsonSchema = settingsSchema
+  .extend({
+    report: z.object({
+      keys_beyond_lifetime_policy: z.number().int().meta({
+        description: 'Keys the lifetime policy would refuse today; they keep working',
+      }),
+    }),
+  })
+  .meta({ id: 'Settings' })
 
 export const UserJsonSchema = z
   .object({
@@ -181,4 +203,5 @@ export const SCHEMAS_MATCH_VIEWS: [
   Same<z.output<typeof UsageReportJson>, UsageReport>,
   Same<z.output<typeof AuditEventJson>, AuditEvent>,
   Same<z.output<typeof ErrorEnvelope>, ErrorBody>,
-] = [true, true, true, true, true, true, true, true]
+  Same<z.output<typeof SettingsJsonSchema>, SettingsJson>,
+] = [true, true, true, true, true, true, true, true, true]

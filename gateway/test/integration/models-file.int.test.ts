@@ -231,5 +231,6 @@ function adminPrincipal() {
     keyId: null,
     scope: new Set(['management', 'inference'] as const),
     allowedModelNames: null,
+    allowedAddresses: null,
   }
 }
