@@ -100,6 +100,9 @@ describe.each(dbTargets())('/v2/api-keys on %s', (target) => {
           'is_custom',
           'last_used_at',
           'masked_value',
+          'metadata',
+          'allowed_ips',
+          'previous_value_expires_at',
           'name',
           'scope',
           'updated_at',
@@ -368,7 +371,7 @@ describe.each(dbTargets())('/v2/api-keys on %s', (target) => {
     })
 
     it.each([
-      ['the name', { name: 'renamed' }, 'name'],
+      ['an empty name', { name: ' ' }, 'name'],
       ['the value', { value: 'kg_x' }, 'value'],
       ['an unknown field', { owner: 2 }, 'owner'],
       ['a bad expiry', { expires_at: 'next tuesday' }, 'expires_at'],
