@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import { runKeysCreate } from './cli/keys-create.js'
+import { runKeysRotate } from './cli/keys-rotate.js'
 import { runMigrate } from './cli/migrate.js'
 import { runResetAdminPassword } from './cli/reset-admin-password.js'
 import { runUnlock } from './cli/unlock.js'
@@ -20,6 +21,9 @@ Commands:
   keys create --user NAME --name NAME [--scope inference,management] [--models a,b]
               [--expires-in SECONDS] [--custom VALUE] [--description TEXT]
                                  create an API key and print its value once
+  keys rotate --user NAME --name KEYNAME [--grace SECONDS] [--custom VALUE]
+                                 give the key a new value and print it once; the old value works for
+                                 --grace seconds (default 0, at most 604800)
 
 Configuration comes from the environment; see README.md.`
 
@@ -51,11 +55,14 @@ async function main(argv: string[]): Promise<number> {
     case 'unlock':
       return runUnlock(config, rest)
     case 'keys':
-      if (rest[0] !== 'create') {
-        console.error(USAGE)
-        return 2
+      if (rest[0] === 'create') {
+        return runKeysCreate(config, rest.slice(1))
       }
-      return runKeysCreate(config, rest.slice(1))
+      if (rest[0] === 'rotate') {
+        return runKeysRotate(config, rest.slice(1))
+      }
+      console.error(USAGE)
+      return 2
     default:
       console.error(`keygate: unknown command ${command}\n\n${USAGE}`)
       return 2

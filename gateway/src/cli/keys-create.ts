@@ -77,7 +77,7 @@ export async function runKeysCreate(config: Config, args: string[]): Promise<num
     })
     if (!outcome.ok) {
       const why =
-        outcome.reason === 'weak_custom_value'
+        outcome.reason === 'weak_custom_value' || outcome.reason === 'lifetime_policy'
           ? outcome.message
           : outcome.reason === 'duplicate_name'
             ? `user ${values.user} already has a key named ${input.name}`

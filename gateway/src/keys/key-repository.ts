@@ -307,6 +307,21 @@ export function deleteApiKey(
     .executeTakeFirst()
 }
 
+/** The id of the owner's key with this name (names are unique per owner). */
+export async function findKeyIdByOwnerAndName(
+  db: Kysely<Tables>,
+  ownerId: number,
+  name: string,
+): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('api_keys')
+    .select('id')
+    .where('user_id', '=', ownerId)
+    .where('name', '=', name)
+    .executeTakeFirst()
+  return row?.id
+}
+
 export function findUserIdByUsername(
   db: Kysely<Tables>,
   username: string,

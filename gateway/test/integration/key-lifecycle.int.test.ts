@@ -293,20 +293,20 @@ describe.each(dbTargets())('key lifecycle on %s', (target) => {
     })
 
     it('stores metadata and allowed_ips, audits the change, and filters lists on metadata', async () => {
-      const ml = await create(bob.key, { metadata: { team: 'ml', env: 'prod' } })
-      const web = await create(bob.key, { metadata: { team: 'web' } })
+      const ml = await create(bob.key, { metadata: { team: 'f-ml', env: 'f-prod' } })
+      const web = await create(bob.key, { metadata: { team: 'f-web' } })
       const edited = await call(bob.key, 'PUT', `/v2/api-keys/${web.id}`, {
-        metadata: { team: 'web', env: 'prod' },
+        metadata: { team: 'f-web', env: 'f-prod' },
         allowed_ips: ['10.0.0.0/8', '2001:db8::/32', '192.168.1.7'],
       })
       expect(edited.status).toBe(200)
       expect(edited.json).toMatchObject({
-        metadata: { team: 'web', env: 'prod' },
+        metadata: { team: 'f-web', env: 'f-prod' },
         allowed_ips: ['10.0.0.0/8', '2001:db8::/32', '192.168.1.7/32'],
       })
       const update = (await auditActions(web.id)).find((e) => e.action === 'api_key.update')
       expect(update?.details).toMatchObject({
-        metadata: { team: 'web', env: 'prod' },
+        metadata: { team: 'f-web', env: 'f-prod' },
         allowed_ips: ['10.0.0.0/8', '2001:db8::/32', '192.168.1.7/32'],
       })
 
@@ -314,9 +314,9 @@ describe.each(dbTargets())('key lifecycle on %s', (target) => {
         ((await call(bob.key, 'GET', `/v2/api-keys?${query}`)).json.items as ApiKey[]).map(
           (k) => k.id,
         )
-      expect(await ids('metadata.team=ml')).toEqual([ml.id])
-      expect((await ids('metadata.env=prod')).sort()).toEqual([ml.id, web.id].sort())
-      expect(await ids('metadata.env=prod&metadata.team=web')).toEqual([web.id])
+      expect(await ids('metadata.team=f-ml')).toEqual([ml.id])
+      expect((await ids('metadata.env=f-prod')).sort()).toEqual([ml.id, web.id].sort())
+      expect(await ids('metadata.env=f-prod&metadata.team=f-web')).toEqual([web.id])
       expect(await ids('metadata.team=nobody')).toEqual([])
     })
 

@@ -1,0 +1,88 @@
+import { parseArgs } from 'node:util'
+import type { Config } from '../config.js'
+import { openDatabase } from '../db/database.js'
+import { migrate } from '../db/migrate.js'
+import { databaseOptionsFor } from '../deps.js'
+import { checkInput } from '../http/input-check.js'
+import { rotateKeyBody } from '../keys/key-input.js'
+import { findKeyIdByOwnerAndName, findUserIdByUsername } from '../keys/key-repository.js'
+import { rotateKey } from '../keys/key-writes.js'
+
+const OPTIONS = {
+  user: { type: 'string' },
+  name: { type: 'string' },
+  grace: { type: 'string' },
+  custom: { type: 'string' },
+} as const
+
+const USAGE =
+  'Usage: keygate keys rotate --user NAME --name KEYNAME [--grace SECONDS] [--custom VALUE]'
+
+/**
+ * `keygate keys rotate`: the same rules and code path as POST /v2/api-keys/{id}/rotate (keys/key-writes.ts), for
+ * the key named KEYNAME of user NAME. Prints the new value alone on stdout, once; everything else goes to
+ * stderr. The old value keeps working for --grace seconds (default 0, at most 604800). Exit 0 rotated, 1 refused
+ * or failed, 2 bad usage.
+ */
+export async function runKeysRotate(config: Config, args: string[]): Promise<number> {
+  let values: { [K in keyof typeof OPTIONS]?: string }
+  try {
+    values = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }).values
+  } catch (err) {
+    console.error(`keys rotate: ${err instanceof Error ? err.message : String(err)}\n${USAGE}`)
+    return 2
+  }
+  if (values.user === undefined || values.name === undefined) {
+    console.error(`keys rotate: --user and --name are required\n${USAGE}`)
+    return 2
+  }
+  const grace = values.grace
+  const body = checkInput(rotateKeyBody, {
+    grace_seconds: grace === undefined ? undefined : /^\d+$/.test(grace) ? Number(grace) : grace,
+    custom_key: values.custom,
+  })
+  if (!body.ok) {
+    console.error(`keys rotate: ${body.message}`)
+    return 2
+  }
+  const database = await openDatabase(databaseOptionsFor(config))
+  try {
+    await migrate(database)
+    const owner = await findUserIdByUsername(database.db, values.user)
+    const keyId =
+      owner === undefined
+        ? undefined
+        : await findKeyIdByOwnerAndName(database.db, owner.id, values.name)
+    if (keyId === undefined) {
+      console.error(`keys rotate: user ${values.user} has no key named ${values.name}`)
+      return 1
+    }
+    const outcome = await rotateKey(database.db, {
+      id: keyId,
+      graceSeconds: body.value.grace_seconds ?? 0,
+      custom: body.value.custom_key ?? null,
+      actor: { userId: null, keyId: null },
+      nowMs: Date.now(),
+    })
+    if (!outcome.ok) {
+      const why =
+        outcome.reason === 'weak_custom_value' || outcome.reason === 'lifetime_policy'
+          ? outcome.message
+          : outcome.reason === 'duplicate_value'
+            ? 'this key value is already in use'
+            : `user ${values.user} has no key named ${values.name}`
+      console.error(`keys rotate: ${why}`)
+      return 1
+    }
+    console.log(outcome.value)
+    const until = outcome.key.previous_key_expires_at
+    console.error(
+      `keys rotate: rotated key ${outcome.key.id} (${outcome.key.masked_value}); the old value ${
+        until === null ? 'no longer works' : `works until ${until.toISOString()}`
+      }`,
+    )
+    return 0
+  } finally {
+    await database.close()
+  }
+}
