@@ -183,7 +183,7 @@ function refuseFixedFields(raw: unknown): void {
   const fixed = FIXED_KEY_FIELDS.find((f) => f in raw)
   if (fixed !== undefined) {
     throw new GatewayError('validation_error', {
-      message: `The ${fixed} of an API key cannot be changed; create a new key instead.`,
+      message: `The ${fixed} of an API key cannot be changed with PUT; rotate the key instead (POST /v2/api-keys/{id}/rotate).`,
       param: fixed,
     })
   }
