@@ -95,6 +95,14 @@ describe('key lifecycle in the admin UI', () => {
     expect((await chat(env.gw.url, value, MODEL_A)).status).toBe(401)
     expect((await chat(env.gw.url, key.value, MODEL_A)).status).toBe(401)
     expect((await chat(env.gw.url, latest, MODEL_A)).status).toBe(200)
+
+    // Renamed in the Edit dialog: the same key, the same value.
+    await row('rotate-me').getByRole('button', { name: 'Edit' }).click()
+    const edit = page.getByRole('dialog', { name: /Edit API Key/ })
+    await edit.getByLabel('Name', { exact: true }).fill('rotated-key')
+    await edit.getByRole('button', { name: 'Save' }).click()
+    await row('rotated-key').waitFor()
+    expect((await chat(env.gw.url, latest, MODEL_A)).status).toBe(200)
   })
 
   it('an admin sets the lifetime policy on the Settings page; key creation follows it', async () => {
