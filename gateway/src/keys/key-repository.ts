@@ -257,12 +257,17 @@ export interface KeyValueChange {
   previous_key_expires_at: Date | null
 }
 
-/** Gives the key a new value (rotation); returns the hashes it held before, undefined when it is gone. */
+type KeyHashes = { key_hash: string; previous_key_hash: string | null }
+
+/**
+ * Gives the key a new value (rotation), built from the hashes it holds now (read under a row lock, so two
+ * rotations of one key queue); returns those hashes, undefined when the key is gone.
+ */
 export async function replaceKeyValue(
   db: Kysely<Tables>,
   id: number,
-  change: KeyValueChange,
-): Promise<{ key_hash: string; previous_key_hash: string | null } | undefined> {
+  change: (before: KeyHashes) => KeyValueChange,
+): Promise<KeyHashes | undefined> {
   const before = await db
     .selectFrom('api_keys')
     .select(['key_hash', 'previous_key_hash'])
@@ -274,7 +279,7 @@ export async function replaceKeyValue(
   }
   await db
     .updateTable('api_keys')
-    .set({ ...change, updated_at: sql<Date>`now()` })
+    .set({ ...change(before), updated_at: sql<Date>`now()` })
     .where('id', '=', id)
     .execute()
   return before

@@ -258,22 +258,14 @@ export async function rotateKey(
       if (custom !== null && (await isKeyHashTaken(tx, keyHash))) {
         throw new Refused({ ok: false, reason: 'duplicate_value' })
       }
-      const row = await tx
-        .selectFrom('api_keys')
-        .select('key_hash')
-        .where('id', '=', id)
-        .executeTakeFirst()
-      if (row === undefined) {
-        return { ok: false, reason: 'not_found' }
-      }
-      const before = await replaceKeyValue(tx, id, {
+      const before = await replaceKeyValue(tx, id, (current) => ({
         key_hash: keyHash,
         access_key: made.accessKey,
         masked_value: made.maskedValue,
         is_custom: custom !== null,
-        previous_key_hash: graceEnds === null ? null : row.key_hash,
+        previous_key_hash: graceEnds === null ? null : current.key_hash,
         previous_key_expires_at: graceEnds,
-      })
+      }))
       if (before === undefined) {
         return { ok: false, reason: 'not_found' }
       }

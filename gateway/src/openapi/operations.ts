@@ -168,7 +168,8 @@ export const OPERATIONS: readonly Operation[] = [
     method: 'get',
     path: '/v2/api-keys',
     tag: 'API keys',
-    summary: "List keys: the caller's own; an admin's user_id=* lists everyone's",
+    summary:
+      "List keys: the caller's own; an admin's user_id=* lists everyone's; metadata.<name>=<value> filters on metadata",
     access: 'management',
     query: listKeysQuery,
     ok: { status: 200, json: pageOf(ApiKeyJson) },
