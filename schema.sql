@@ -43,9 +43,14 @@ CREATE TABLE IF NOT EXISTS api_keys (
   max_parallel_requests integer CHECK (max_parallel_requests > 0),
   token_budget bigint CHECK (token_budget > 0),
   budget_period text CHECK (budget_period IN ('day', 'week', 'month')),
+  previous_key_hash text,
+  previous_key_expires_at timestamptz,
+  metadata jsonb NOT NULL DEFAULT '{}',
+  allowed_ips text[] NOT NULL DEFAULT '{}',
   CONSTRAINT api_keys_owner_name_unique UNIQUE (user_id, name)
 );
 CREATE INDEX IF NOT EXISTS api_keys_user_id_idx ON api_keys (user_id);
+CREATE UNIQUE INDEX IF NOT EXISTS api_keys_previous_key_hash_idx ON api_keys (previous_key_hash);
 
 CREATE TABLE IF NOT EXISTS models (
   id bigserial PRIMARY KEY,

@@ -51,6 +51,17 @@ export interface ApiKeysTable extends LimitColumns {
   last_used_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
   created_at: Timestamp
   updated_at: Timestamp
+  /** SHA-256 of the value a rotation replaced, accepted until previous_key_expires_at; null when none. */
+  previous_key_hash: ColumnType<string | null, string | null | undefined, string | null>
+  previous_key_expires_at: ColumnType<
+    Date | null,
+    Date | string | null | undefined,
+    Date | string | null
+  >
+  /** String values by name; written as JSON text (`::text::jsonb`). */
+  metadata: ColumnType<Record<string, string>, string | undefined, string>
+  /** CIDRs the key may be used from; empty = anywhere. */
+  allowed_ips: ColumnType<string[], string[] | undefined, string[]>
 }
 
 export interface ModelsTable {
@@ -188,6 +199,10 @@ export const TABLE_COLUMNS: Record<keyof Tables, readonly string[]> = {
     'max_parallel_requests',
     'token_budget',
     'budget_period',
+    'previous_key_hash',
+    'previous_key_expires_at',
+    'metadata',
+    'allowed_ips',
   ],
   models: [
     'id',

@@ -6,6 +6,8 @@ import type { AdminModelJson, ModelKeyAllowlists, UserModelJson } from '../model
 import type { AuditEvent } from '../routes/v2/audit-events.js'
 import type { ServiceStatus } from '../routes/v2/status.js'
 import type { UsageReport } from '../routes/v2/usage.js'
+import { settingsSchema } from '../settings/settings-schema.js'
+import type { SettingsJson } from '../settings/settings-view.js'
 import type { UserJson } from '../users/user-view.js'
 
 /**
@@ -81,6 +83,16 @@ export const ApiKeyJson = z
     created_at: isoTime,
     updated_at: isoTime,
     ...limitFields,
+    metadata: z
+      .record(z.string(), z.string())
+      .meta({ description: 'Free-form string labels; filter lists with ?metadata.<name>=<value>' }),
+    allowed_ips: z
+      .array(z.string())
+      .meta({ description: 'CIDRs the key may be used from; empty: anywhere' }),
+    previous_value_expires_at: isoTime.nullable().meta({
+      description:
+        'After a rotation with a grace period: when the previous value stops (or stopped) working',
+    }),
   })
   .meta({ id: 'ApiKey' })
 
@@ -105,6 +117,16 @@ export const ApiKeyLimitUseJson = z
 export const CreatedApiKeyJson = ApiKeyJson.extend({
   value: z.string().meta({ description: 'The full key: shown in this response only, never again' }),
 }).meta({ id: 'CreatedApiKey' })
+
+export const SettingsJsonSchema = settingsSchema
+  .extend({
+    report: z.object({
+      keys_beyond_lifetime_policy: z.number().int().meta({
+        description: 'Keys the lifetime policy would refuse today; they keep working',
+      }),
+    }),
+  })
+  .meta({ id: 'Settings' })
 
 export const UserJsonSchema = z
   .object({
@@ -277,4 +299,5 @@ export const SCHEMAS_MATCH_VIEWS: [
   Same<z.output<typeof ErrorEnvelope>, ErrorBody>,
   Same<z.output<typeof ServiceStatusJson>, ServiceStatus>,
   Same<z.output<typeof ApiKeyLimitUseJson>, ApiKeyLimitUse>,
-] = [true, true, true, true, true, true, true, true, true, true, true]
+  Same<z.output<typeof SettingsJsonSchema>, SettingsJson>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true]

@@ -388,5 +388,6 @@ function principalOf(userId: number, isAdmin = false, allowed?: string[]): Princ
     scope: ALL_SCOPES,
     allowedModelNames: allowed === undefined ? null : new Set(allowed),
     limits: [],
+    allowedAddresses: null,
   }
 }
