@@ -18,6 +18,13 @@ const UserIds = z
 
 const spec = ModelSpec.shape
 
+/** Per million tokens, in the installation's currency; null (or omitted on create) = not priced. */
+const Price = z
+  .number({ error: 'must be a non-negative number or null' })
+  .min(0, 'must be a non-negative number or null')
+  .max(1_000_000_000)
+  .nullable()
+
 export const CreateModelBody = z.strictObject({
   name: spec.name,
   description: spec.description,
@@ -28,6 +35,8 @@ export const CreateModelBody = z.strictObject({
   /** Users granted the model when access_policy is allowed_users (kept, but unused, under authed). */
   allowed_user_ids: UserIds.default([]),
   instances: Instances.default([]),
+  input_price_per_mtok: Price.default(null),
+  output_price_per_mtok: Price.default(null),
 })
 
 /** Every field optional: an omitted field keeps its value; `instances` and `allowed_user_ids` replace the lists. */
@@ -41,6 +50,9 @@ export const UpdateModelBody = z.strictObject({
   routes: spec.routes,
   allowed_user_ids: UserIds.optional(),
   instances: Instances.optional(),
+  /** A change is in force from now on; usage already charged keeps its price (docs/usage.md). */
+  input_price_per_mtok: Price.optional(),
+  output_price_per_mtok: Price.optional(),
 })
 
 export type CreateModelBody = z.input<typeof CreateModelBody>

@@ -79,6 +79,14 @@ export const UserModelJsonSchema = z
     backend,
     health,
     routes: modelRoutes,
+    input_price_per_mtok: z.number().nullable().meta({
+      description:
+        "Price per million prompt tokens in the installation's currency; null: not priced",
+    }),
+    output_price_per_mtok: z.number().nullable().meta({
+      description:
+        "Price per million completion tokens in the installation's currency; null: not priced",
+    }),
     created_at: isoTime,
     updated_at: isoTime,
   })
@@ -121,10 +129,15 @@ export const UsageReportJson = z
         prompt_tokens: z.number().int(),
         completion_tokens: z.number().int(),
         errors: z.number().int(),
+        cost: z.number().nullable().meta({
+          description:
+            "In `currency`: each day's tokens at the model's price in force at the end of that UTC day (today: now); null where none is priced",
+        }),
       }),
     ),
     from: z.iso.date(),
     to: z.iso.date(),
+    currency: z.string().meta({ description: 'The installation setting `currency` (default USD)' }),
   })
   .meta({ id: 'UsageReport' })
 

@@ -1,5 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely'
 import type { Tables } from '../db/tables.js'
+import { COST_SUM, PRICE_JOIN } from './usage-cost.js'
 
 export const USAGE_DIMENSIONS = ['api_key', 'model', 'day'] as const
 export type UsageDimension = (typeof USAGE_DIMENSIONS)[number]
@@ -26,6 +27,8 @@ export interface UsageItem {
   prompt_tokens: number
   completion_tokens: number
   errors: number
+  /** In the installation's currency (usage/usage-cost.ts); null where no row of the line is priced. */
+  cost: number | null
 }
 
 interface Column {
@@ -65,6 +68,7 @@ export async function readUsageReport(
   const result = await sql<Record<string, unknown>>`
     select ${sql.join([...columns.map((c) => c.select), SUMS])}
     from usage_daily u join api_keys k on k.id = u.api_key_id
+    ${PRICE_JOIN}
     where ${sql.join(filters, sql` and `)}
     ${groups.length > 0 ? sql`group by ${sql.join(groups)} order by ${sql.join(groups)}` : sql``}
   `.execute(db)
@@ -77,6 +81,7 @@ const SUMS = sql.join([
   sql`coalesce(sum(u.prompt_tokens), 0)::bigint as prompt_tokens`,
   sql`coalesce(sum(u.completion_tokens), 0)::bigint as completion_tokens`,
   sql`coalesce(sum(u.errors), 0)::bigint as errors`,
+  COST_SUM,
 ])
 
 function toUsageItem(r: Record<string, unknown>): UsageItem {
@@ -99,5 +104,6 @@ function toUsageItem(r: Record<string, unknown>): UsageItem {
     prompt_tokens: Number(r.prompt_tokens),
     completion_tokens: Number(r.completion_tokens),
     errors: Number(r.errors),
+    cost: r.cost === null || r.cost === undefined ? null : Number(r.cost),
   }
 }

@@ -141,6 +141,7 @@ describe.each(dbTargets())('usage per key on %s', (target) => {
             prompt_tokens: r.prompt,
             completion_tokens: r.completion,
             errors: r.errors,
+            cost: null,
           }
         })
       expect(body.items.map(({ user_id: _, ...rest }) => rest)).toEqual(
