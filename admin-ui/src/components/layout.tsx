@@ -5,6 +5,7 @@ import { ApiDocsPage } from '../pages/api-docs/api-docs-page.js'
 import { ApiKeysPage } from '../pages/api-keys/api-keys-page.js'
 import { ChangePasswordForm } from '../pages/change-password-form.js'
 import { ModelsPage } from '../pages/models/models-page.js'
+import { UsagePage } from '../pages/usage/usage-page.js'
 import { UsersPage } from '../pages/users/users-page.js'
 import { Notice } from './alerts.js'
 import { Modal } from './modal.js'
@@ -68,6 +69,7 @@ export function Layout({ onLogOut, onUserChanged }: LayoutProps) {
         {user.is_admin && <NavLink to="/users" label="Users" current={page} />}
         <p class="nav-section">Resources</p>
         <NavLink to="/models" label="Models" current={page} />
+        <NavLink to="/usage" label="Usage" current={page} />
         <p class="nav-section">Help</p>
         <NavLink to="/api-docs" label="API reference" current={page} />
       </nav>
@@ -75,6 +77,7 @@ export function Layout({ onLogOut, onUserChanged }: LayoutProps) {
         {notice !== null && <Notice onDismiss={() => setNotice(null)}>{notice}</Notice>}
         {page === '/api-keys' && <ApiKeysPage />}
         {page === '/models' && <ModelsPage />}
+        {page === '/usage' && <UsagePage key={window.location.search} />}
         {page === '/users' && <UsersPage onSelfChanged={onUserChanged} />}
         {page === '/api-docs' && <ApiDocsPage />}
       </main>

@@ -27,10 +27,16 @@ async function recorded(db: Kysely<Tables>): Promise<string[]> {
   return rows.rows.map((r) => r.name)
 }
 
-/** Every row of every table, in a stable order. */
+/** Every row of every table that exists (a table a later migration adds is absent before it), in a stable order. */
 async function allRows(db: Kysely<Tables>): Promise<Record<string, Row[]>> {
   const out: Record<string, Row[]> = {}
   for (const table of Object.keys(TABLE_COLUMNS)) {
+    const exists = await sql<{
+      ok: boolean
+    }>`select to_regclass(${table}) is not null as ok`.execute(db)
+    if (exists.rows[0]?.ok !== true) {
+      continue
+    }
     const rows = await sql<Row>`select * from ${sql.table(table)}`.execute(db)
     out[table] = rows.rows.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))
   }
@@ -38,12 +44,15 @@ async function allRows(db: Kysely<Tables>): Promise<Record<string, Row[]>> {
 }
 
 /**
- * The rows as 0.1.0 saw them: columns a later migration added are left out (each is nullable or has a default,
- * so 0.1.0's rows are unchanged by it).
+ * The rows as 0.1.0 saw them: tables and columns a later migration added are left out (each column is nullable or
+ * has a default, so 0.1.0's rows are unchanged by it).
  */
 function asOf(rows: Record<string, Row[]>, old: Record<string, Row[]>): Record<string, Row[]> {
   const out: Record<string, Row[]> = {}
   for (const [table, list] of Object.entries(rows)) {
+    if (!(table in old)) {
+      continue
+    }
     const columns = Object.keys(old[table]?.[0] ?? {})
     out[table] = list.map((row) =>
       columns.length === 0 ? row : Object.fromEntries(columns.map((c) => [c, row[c]])),

@@ -10,6 +10,7 @@ import { ApiKeysTable } from './api-keys-table.js'
 import { DeleteKeysDialog } from './delete-keys-dialog.js'
 import { EditKeyDialog } from './edit-key-dialog.js'
 import { KeyCreatedDialog } from './key-created-dialog.js'
+import { KeyUsageDialog } from './key-usage-dialog.js'
 import { TryItPanel } from './try-it-panel.js'
 import { useModelNames } from './use-model-names.js'
 
@@ -18,6 +19,7 @@ type Dialog =
   | { kind: 'edit'; key: ApiKey }
   | { kind: 'delete'; keys: ApiKey[] }
   | { kind: 'created'; key: CreatedApiKey }
+  | { kind: 'usage'; key: ApiKey }
 
 const KEY_SORT_FIELDS = ['name', 'expires_at', 'last_used_at', 'created_at']
 
@@ -108,6 +110,7 @@ export function ApiKeysPage() {
           selected={selected}
           onSelect={select}
           onEdit={(key) => setDialog({ kind: 'edit', key })}
+          onUsage={(key) => setDialog({ kind: 'usage', key })}
           onDelete={(key) => setDialog({ kind: 'delete', keys: [key] })}
         />
       </div>
@@ -137,6 +140,9 @@ export function ApiKeysPage() {
           onClose={() => setDialog(null)}
           onSaved={(key) => done(`Saved “${key.name}”. The change is in force immediately.`)}
         />
+      )}
+      {dialog?.kind === 'usage' && (
+        <KeyUsageDialog apiKey={dialog.key} onClose={() => setDialog(null)} />
       )}
       {dialog?.kind === 'delete' && (
         <DeleteKeysDialog

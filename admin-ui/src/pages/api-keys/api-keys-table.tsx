@@ -11,6 +11,8 @@ interface ApiKeysTableProps {
   selected: ReadonlySet<number>
   onSelect: (ids: number[], on: boolean) => void
   onEdit: (key: ApiKey) => void
+  /** Opens the key's usage: its last 30 days and when it was last used. */
+  onUsage: (key: ApiKey) => void
   onDelete: (key: ApiKey) => void
 }
 
@@ -28,7 +30,7 @@ function ExpirationCell({ apiKey, now }: { apiKey: ApiKey; now: Date }) {
 }
 
 export function ApiKeysTable(props: ApiKeysTableProps) {
-  const { keys, showCreator, sortBy, onSort, selected, onSelect, onEdit, onDelete } = props
+  const { keys, showCreator, sortBy, onSort, selected, onSelect, onEdit, onUsage, onDelete } = props
   const now = new Date()
   const allSelected = keys.length > 0 && keys.every((k) => selected.has(k.id))
   return (
@@ -107,6 +109,9 @@ export function ApiKeysTable(props: ApiKeysTableProps) {
               <td class="cell-actions">
                 <button type="button" class="btn btn-small" onClick={() => onEdit(key)}>
                   Edit
+                </button>
+                <button type="button" class="btn btn-small" onClick={() => onUsage(key)}>
+                  Usage
                 </button>
                 <button
                   type="button"

@@ -159,8 +159,8 @@ export function ModelFormDialog({ model, onClose, onSaved }: ModelFormDialogProp
         <FieldError id="model-input-price-error" message={errors.input_price_per_mtok} />
         <FieldError id="model-output-price-error" message={errors.output_price_per_mtok} />
         <p class="muted small">
-          In the installation’s currency. A new price applies to today’s usage and later; earlier days
-          keep the price they had.
+          In the installation’s currency. A new price applies to today’s usage and later; earlier
+          days keep the price they had.
         </p>
         <InstancesFields
           instances={form.instances}
