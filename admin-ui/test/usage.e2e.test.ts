@@ -272,6 +272,36 @@ describe('Usage page', () => {
     expect(await page.getByLabel('API key', { exact: true }).inputValue()).toBe(String(aliceKeyId))
   })
 
+  it('edits a model’s prices in the Models dialog, and today’s cost follows', async () => {
+    await page.getByRole('link', { name: 'Models' }).click()
+    const row = page.getByRole('row').filter({ hasText: MODEL_B })
+    await row.getByRole('button', { name: 'Edit' }).click()
+    const form = page.getByRole('dialog', { name: /Edit model/ })
+    await form.getByLabel('Input price per 1M tokens').fill('-2')
+    await form.getByRole('button', { name: 'Save' }).click()
+    await form.getByText('The price is a number of at least 0, or blank for none.').waitFor()
+    await form.getByLabel('Input price per 1M tokens').fill('500')
+    await form.getByLabel('Output price per 1M tokens').fill('0')
+    await form.getByRole('button', { name: 'Save' }).click()
+    await page.getByText('The change is in force immediately.').waitFor()
+    const models = (await api('/v2/models')) as {
+      items: { name: string; input_price_per_mtok: number | null }[]
+    }
+    expect(models.items.find((m) => m.name === MODEL_B)?.input_price_per_mtok).toBe(500)
+
+    await page.getByRole('link', { name: 'Usage' }).click()
+    await page.getByLabel('API key', { exact: true }).selectOption({ label: 'All keys' })
+    await waitForTotal(6)
+    const byModel = await report('?group_by=model&user_id=*')
+    const b = byModel.items.find((i) => i.model === MODEL_B)
+    expect(b?.cost).toBeCloseTo(((b?.prompt_tokens ?? 0) * 500) / 1e6, 6)
+    const cost = await chart('Cost per day by model (USD)')
+    expect(cost.datasets.find((d) => d.label === MODEL_B)?.data.at(-1)).toBeCloseTo(
+      b?.cost ?? -1,
+      6,
+    )
+  })
+
   it('shows a user only their own usage, with no user filter', async () => {
     const own = await browser.newContext({ viewport: { width: 1360, height: 900 } })
     try {
