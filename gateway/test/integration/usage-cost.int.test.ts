@@ -236,6 +236,14 @@ describe.each(dbTargets())('usage cost, prices and CSV on %s', (target) => {
       }
     })
 
+    it('is described in the OpenAPI document as JSON and text/csv', async () => {
+      const doc = (await (await fetch(`${gw.url}/openapi.json`)).json()) as {
+        paths: Record<string, { get?: { responses: Record<string, { content?: object }> } }>
+      }
+      const content = doc.paths['/v2/usage']?.get?.responses['200']?.content ?? {}
+      expect(Object.keys(content).sort()).toEqual(['application/json', 'text/csv'])
+    })
+
     it('quotes a field with a quote, comma or newline and defuses a formula', async () => {
       const res = await call(
         alice,
