@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { InstanceSpec, ModelSpec } from './models-file.js'
+import { InstanceSpec, ModelSpec, PRICE } from './models-file.js'
 
 /** Request bodies and query of /v2/models, built from the same pieces as KEYGATE_MODELS_FILE (models-file.ts). */
 
@@ -19,11 +19,7 @@ const UserIds = z
 const spec = ModelSpec.shape
 
 /** Per million tokens, in the installation's currency; null (or omitted on create) = not priced. */
-const Price = z
-  .number({ error: 'must be a non-negative number or null' })
-  .min(0, 'must be a non-negative number or null')
-  .max(1_000_000_000)
-  .nullable()
+const Price = PRICE
 
 export const CreateModelBody = z.strictObject({
   name: spec.name,

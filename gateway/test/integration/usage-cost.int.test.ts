@@ -2,6 +2,8 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { recordChange } from '../../src/changes/change-feed.js'
 import type { AdminModelJson } from '../../src/models/model-view.js'
+import { ModelSpec } from '../../src/models/models-file.js'
+import { applyModelsFile } from '../../src/models/models-file-sync.js'
 import type { UsageReport } from '../../src/routes/v2/usage.js'
 import { type SeededKey, seedKey, seedModel, seedUser } from '../support/seed.js'
 import { startTestGateway } from '../support/test-app.js'
@@ -190,6 +192,35 @@ describe.each(dbTargets())('usage cost, prices and CSV on %s', (target) => {
         .where('model_id', '=', pricedId)
         .execute()
       expect(again).toHaveLength(2)
+    })
+
+    it('takes prices from KEYGATE_MODELS_FILE, the file being the whole truth for its models', async () => {
+      const db = gw.database.db
+      const apply = (price?: number) =>
+        applyModelsFile(db, [
+          ModelSpec.parse({
+            name: 'file-priced',
+            ...(price === undefined
+              ? {}
+              : { input_price_per_mtok: price, output_price_per_mtok: 2 }),
+          }),
+        ])
+      expect((await apply(1)).created).toEqual(['file-priced'])
+      expect((await apply(1)).updated).toEqual([])
+      expect((await apply(3)).updated).toEqual(['file-priced'])
+      expect((await apply()).updated).toEqual(['file-priced'])
+      const history = await db
+        .selectFrom('model_prices')
+        .innerJoin('models', 'models.id', 'model_prices.model_id')
+        .select(['input_price_per_mtok', 'output_price_per_mtok'])
+        .where('models.name', '=', 'file-priced')
+        .orderBy('model_prices.id')
+        .execute()
+      expect(history.map((r) => [r.input_price_per_mtok, r.output_price_per_mtok])).toEqual([
+        ['1', '2'],
+        ['3', '2'],
+        [null, null],
+      ])
     })
 
     it('takes the currency from the settings table', async () => {
