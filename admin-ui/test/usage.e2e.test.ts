@@ -288,6 +288,7 @@ describe('Usage page', () => {
       items: { name: string; input_price_per_mtok: number | null }[]
     }
     expect(models.items.find((m) => m.name === MODEL_B)?.input_price_per_mtok).toBe(500)
+    await row.getByText('500 / 0').waitFor()
 
     await page.getByRole('link', { name: 'Usage' }).click()
     await page.getByLabel('API key', { exact: true }).selectOption({ label: 'All keys' })
