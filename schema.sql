@@ -43,9 +43,14 @@ CREATE TABLE IF NOT EXISTS api_keys (
   max_parallel_requests integer CHECK (max_parallel_requests > 0),
   token_budget bigint CHECK (token_budget > 0),
   budget_period text CHECK (budget_period IN ('day', 'week', 'month')),
+  previous_key_hash text,
+  previous_key_expires_at timestamptz,
+  metadata jsonb NOT NULL DEFAULT '{}',
+  allowed_ips text[] NOT NULL DEFAULT '{}',
   CONSTRAINT api_keys_owner_name_unique UNIQUE (user_id, name)
 );
 CREATE INDEX IF NOT EXISTS api_keys_user_id_idx ON api_keys (user_id);
+CREATE UNIQUE INDEX IF NOT EXISTS api_keys_previous_key_hash_idx ON api_keys (previous_key_hash);
 
 CREATE TABLE IF NOT EXISTS models (
   id bigserial PRIMARY KEY,
@@ -80,13 +85,17 @@ CREATE TABLE IF NOT EXISTS model_user_grants (
 );
 
 CREATE TABLE IF NOT EXISTS usage_daily (
-  api_key_id bigint NOT NULL REFERENCES api_keys (id) ON DELETE CASCADE,
+  api_key_id bigint NOT NULL,
   model text NOT NULL,
   day date NOT NULL,
   requests bigint NOT NULL DEFAULT 0,
   prompt_tokens bigint NOT NULL DEFAULT 0,
   completion_tokens bigint NOT NULL DEFAULT 0,
   errors bigint NOT NULL DEFAULT 0,
+  -- Snapshots of the key's name and owner: usage outlives the key and the user (no foreign key).
+  api_key_name text,
+  user_id bigint,
+  username text,
   -- Requests a limit refused before any engine saw them; not in `requests`, never in `errors`.
   refused bigint NOT NULL DEFAULT 0,
   PRIMARY KEY (api_key_id, model, day)
@@ -125,3 +134,13 @@ CREATE TABLE IF NOT EXISTS replica_heartbeats (
   shared_limits boolean NOT NULL,
   seen_at timestamptz NOT NULL DEFAULT now()
 );
+-- A model's price per million tokens, one row per change, in force from effective_from until the model's next row
+-- (docs/usage.md: which price a day's usage is charged at).
+CREATE TABLE IF NOT EXISTS model_prices (
+  id bigserial PRIMARY KEY,
+  model_id bigint NOT NULL REFERENCES models (id) ON DELETE CASCADE,
+  effective_from timestamptz NOT NULL DEFAULT now(),
+  input_price_per_mtok numeric,
+  output_price_per_mtok numeric
+);
+CREATE INDEX IF NOT EXISTS model_prices_model_from_idx ON model_prices (model_id, effective_from);

@@ -7,7 +7,11 @@ export type {
   ApiKeyLimitUse,
   CreatedApiKey,
 } from '../../gateway/src/keys/api-key-view.js'
-export type { CreateApiKeyBody, UpdateApiKeyBody } from '../../gateway/src/keys/key-input.js'
+export type {
+  CreateApiKeyBody,
+  RotateApiKeyBody,
+  UpdateApiKeyBody,
+} from '../../gateway/src/keys/key-input.js'
 export type {
   CreateModelBody,
   UpdateModelBody,
@@ -16,8 +20,11 @@ export type {
   AdminModelJson as AdminModel,
   ModelInstanceJson as ModelInstance,
   ModelJson as Model,
+  ModelKeyAllowlists,
 } from '../../gateway/src/models/model-view.js'
 export type { ServiceStatus } from '../../gateway/src/routes/v2/status.js'
+export type { InstallationSettings as Settings } from '../../gateway/src/settings/settings-schema.js'
+export type { SettingsJson } from '../../gateway/src/settings/settings-view.js'
 export type { CreateUserBody, UpdateUserBody } from '../../gateway/src/users/user-input.js'
 export type { UserJson as User } from '../../gateway/src/users/user-view.js'
 
@@ -28,3 +35,4 @@ export type Health = 'healthy' | 'unhealthy' | 'unknown'
 
 /** Every list endpoint answers `{items, pagination}` (GPUStack's shape). */
 export type { Page, Pagination } from '../../gateway/src/http/page.js'
+export type { UsageItem, UsageReport } from '../../gateway/src/routes/v2/usage.js'

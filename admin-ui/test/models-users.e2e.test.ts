@@ -79,6 +79,28 @@ describe('Models and Users pages (admin)', () => {
     })
   })
 
+  it('warns before a rename how many key allowlists follow it, and the key works under the new name', async () => {
+    const limited = await seedKey(env.gw.database.db, {
+      userId: await adminId(env.gw),
+      allowedModelNames: ['model-c'],
+    })
+    await env.gw.deps.changes.catchUp()
+    await row('model-c').getByRole('button', { name: 'Edit' }).click()
+    const form = page.getByRole('dialog', { name: /Edit model/ })
+    const warning = form.getByRole('note').filter({ hasText: 'allowlist' })
+    // Same name: nothing to warn about.
+    expect(await warning.count()).toBe(0)
+    await form.getByLabel('Name', { exact: true }).fill('model-c-renamed')
+    await warning.waitFor()
+    expect(await warning.textContent()).toBe(
+      '1 API key names “model-c” in its allowlist; on saving, it follows the rename to “model-c-renamed”.',
+    )
+    await shot(page, 'rename-warning')
+    await form.getByRole('button', { name: 'Save' }).click()
+    await row('model-c-renamed').waitFor()
+    expect((await chat(env.gw.url, limited.value, 'model-c-renamed')).status).toBe(200)
+  })
+
   it('shows a models-file model as read-only', async () => {
     await row('file-model').getByText('Models file (read-only)').waitFor()
     expect(await row('file-model').getByRole('button', { name: 'Edit' }).count()).toBe(0)

@@ -1,8 +1,5 @@
-import { parseArgs } from 'node:util'
-import { runKeysCreate } from './cli/keys-create.js'
-import { runMigrate } from './cli/migrate.js'
-import { runResetAdminPassword } from './cli/reset-admin-password.js'
-import { runUnlock } from './cli/unlock.js'
+import { databaseCommand } from './cli/commands.js'
+import { runDatabaseCommand } from './cli/embedded-access.js'
 import { parseConfig } from './config.js'
 import { runGateway } from './main.js'
 import { createLogger } from './observability/logger.js'
@@ -20,8 +17,12 @@ Commands:
   keys create --user NAME --name NAME [--scope inference,management] [--models a,b]
               [--expires-in SECONDS] [--custom VALUE] [--description TEXT]
                                  create an API key and print its value once
+  keys rotate --user NAME --name KEYNAME [--grace SECONDS] [--custom VALUE]
+                                 give the key a new value and print it once; the old value works for
+                                 --grace seconds (default 0, at most 604800)
 
-Configuration comes from the environment; see README.md.`
+Configuration comes from the environment; see README.md. On the embedded database (no DATABASE_URL) one process
+opens the data directory: while a gateway serves it, the commands above are run by that gateway.`
 
 async function main(argv: string[]): Promise<number> {
   const command = argv[0] ?? 'serve'
@@ -36,30 +37,21 @@ async function main(argv: string[]): Promise<number> {
     return 1
   }
   const config = parsed.config
-  const logger = createLogger(config.logLevel, process.stdout.isTTY ? { pretty: 1 } : undefined)
-  switch (command) {
-    case 'serve':
-      await runGateway(config, logger)
-      return -1
-    case 'migrate':
-      return runMigrate(config)
-    case 'reset-admin-password':
-      return runResetAdminPassword(
-        config,
-        parseArgs({ args: rest, options: { password: { type: 'string' } } }).values,
-      )
-    case 'unlock':
-      return runUnlock(config, rest)
-    case 'keys':
-      if (rest[0] !== 'create') {
-        console.error(USAGE)
-        return 2
-      }
-      return runKeysCreate(config, rest.slice(1))
-    default:
-      console.error(`keygate: unknown command ${command}\n\n${USAGE}`)
-      return 2
+  if (command === 'serve') {
+    const logger = createLogger(config.logLevel, process.stdout.isTTY ? { pretty: 1 } : undefined)
+    await runGateway(config, logger)
+    return -1
   }
+  const run = databaseCommand(command)
+  if (run === undefined) {
+    console.error(`keygate: unknown command ${command}\n\n${USAGE}`)
+    return 2
+  }
+  if (command === 'keys' && rest[0] !== 'create' && rest[0] !== 'rotate') {
+    console.error(USAGE)
+    return 2
+  }
+  return runDatabaseCommand(config, command, run, rest)
 }
 
 main(process.argv.slice(2)).then(

@@ -10,6 +10,7 @@ import { type Clock, systemClock } from './clock.js'
 import type { Config } from './config.js'
 import { type Database, openDatabase } from './db/database.js'
 import { type MigrationOutcome, migrate } from './db/migrate.js'
+import { countKeysExpiringBetween } from './keys/key-repository.js'
 import { createKeyService, type KeyService } from './keys/key-service.js'
 import { createLimiter } from './limits/create-limiter.js'
 import type { Limiter } from './limits/limiter.js'
@@ -23,6 +24,9 @@ import type { ResolveHost } from './upstream/host-resolver.js'
 import { createUpstreamPool, type UpstreamPool } from './upstream/upstream-pool.js'
 import { createUsageRecorder, type UsageRecorder } from './usage/usage-recorder.js'
 import { bootstrapAdmin } from './users/bootstrap-admin.js'
+
+/** Keys expiring within this are "expiring soon" (the /metrics gauge; the UI marks them too). */
+const EXPIRING_SOON_MS = 7 * 86_400_000
 
 /** Everything long-lived, built once here and passed to factories; nothing else opens connections. */
 export interface Deps {
@@ -127,7 +131,12 @@ export async function createDeps(config: Config, options: CreateDepsOptions): Pr
   metrics.bindSources({
     keyCacheEntries: () => keys.size(),
     keyCacheRefreshAgeSeconds: () => changes.refreshAgeSeconds(),
+    keysExpiringSoon: () => {
+      const now = clock.now()
+      return countKeysExpiringBetween(db, new Date(now), new Date(now + EXPIRING_SOON_MS))
+    },
   })
+  const clientAddressOf = createClientAddressOf(config.trustedProxies)
   return {
     config,
     database,
@@ -144,8 +153,8 @@ export async function createDeps(config: Config, options: CreateDepsOptions): Pr
     heartbeat,
     recorder: new RequestRecorder({ metrics, usage }),
     loginThrottle,
-    clientAddressOf: createClientAddressOf(config.trustedProxies),
-    auth: { keys, sessions, metrics },
+    clientAddressOf,
+    auth: { keys, sessions, metrics, clientAddressOf },
     isReady: () => changes.refreshAgeSeconds() * 1000 < 3 * config.keyRefreshMs + 5_000,
   }
 }

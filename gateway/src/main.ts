@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import { claimForServe, type ServeClaim } from './cli/embedded-access.js'
 import type { Config } from './config.js'
 import { closeDeps, createDeps, type Deps } from './deps.js'
 import { handleProcessErrors } from './process-errors.js'
@@ -16,6 +17,7 @@ const FATAL_EXIT_MARGIN_MS = 10_000
  */
 export async function runGateway(config: Config, logger: Logger): Promise<void> {
   let deps: Deps | undefined
+  let claim: ServeClaim | undefined
   let running: RunningServer | undefined
   let stopping = false
   const shutdown = async (reason: string, exitCode: number) => {
@@ -30,6 +32,7 @@ export async function runGateway(config: Config, logger: Logger): Promise<void> 
       if (deps !== undefined) {
         await closeDeps(deps)
       }
+      await claim?.release()
     } catch (err) {
       logger.error({ err }, 'shutdown failed')
       process.exit(1)
@@ -44,7 +47,15 @@ export async function runGateway(config: Config, logger: Logger): Promise<void> 
       void shutdown('uncaughtException', 1)
     },
   })
-  deps = await createDeps(config, { logger })
+  // The embedded database is one process's: refuse to start beside another holder, before opening it.
+  claim = await claimForServe(config)
+  try {
+    deps = await createDeps(config, { logger })
+  } catch (err) {
+    await claim?.release()
+    throw err
+  }
+  claim?.serve(deps.database)
   running = await startServer(deps, config.host, config.port)
   logger.info(
     { host: config.host, port: running.port, database: deps.database.kind },

@@ -38,6 +38,9 @@ const existing: ApiKey = {
   max_parallel_requests: null,
   token_budget: null,
   budget_period: null,
+  metadata: {},
+  allowed_ips: [],
+  previous_value_expires_at: null,
 }
 
 describe('Add API Key form', () => {
@@ -189,6 +192,7 @@ describe('custom key rule', () => {
 describe('Edit form', () => {
   it('starts from the key as it is', () => {
     expect(editFormFor(existing)).toEqual({
+      name: 'ci-bot',
       description: 'old',
       expiry: 'keep',
       customDate: '',
@@ -200,6 +204,17 @@ describe('Edit form', () => {
         allowedModels: ['small-model'],
       },
       limits: { rpm: '', tpm: '', parallel: '', budget: '', period: 'month' },
+    })
+  })
+
+  it('sends the name only when it changed, trimmed, and refuses an empty one', () => {
+    const renamed = buildUpdateBody({ ...editFormFor(existing), name: ' ci-bot-2 ' }, existing, now)
+    expect(renamed.ok && renamed.body.name).toBe('ci-bot-2')
+    const same = buildUpdateBody(editFormFor(existing), existing, now)
+    expect(same.ok && 'name' in same.body).toBe(false)
+    expect(buildUpdateBody({ ...editFormFor(existing), name: ' ' }, existing, now)).toMatchObject({
+      ok: false,
+      errors: { name: 'Enter a name.' },
     })
   })
 

@@ -86,6 +86,7 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
             userId: user.id,
             userPolicy: buildLimitPolicy(user),
           }),
+          allowedAddresses: null,
         },
         renewedToken: renew ? await sign(user) : null,
         maxAgeSeconds: SESSION_SECONDS,

@@ -1,12 +1,10 @@
 import { parseArgs } from 'node:util'
-import type { Config } from '../config.js'
-import { openDatabase } from '../db/database.js'
 import { migrate } from '../db/migrate.js'
-import { databaseOptionsFor } from '../deps.js'
 import { checkInput } from '../http/input-check.js'
 import { createKeyBody, toCreateKeyInput } from '../keys/key-input.js'
 import { findUserIdByUsername } from '../keys/key-repository.js'
 import { createKey } from '../keys/key-writes.js'
+import type { CommandContext } from './command-context.js'
 
 const OPTIONS = {
   user: { type: 'string' },
@@ -35,18 +33,20 @@ function splitList(value: string | undefined): string[] | undefined {
  * `keygate keys create`: the same rules and code path as POST /v2/api-keys (keys/key-writes.ts). Prints the key
  * value alone on stdout, once; everything else goes to stderr. Exit 0 created, 1 refused or failed, 2 bad usage.
  */
-export async function runKeysCreate(config: Config, args: string[]): Promise<number> {
+export async function runKeysCreate(ctx: CommandContext, args: string[]): Promise<number> {
+  const { io } = ctx
   let values: { [K in keyof typeof OPTIONS]?: string }
   try {
     values = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }).values
   } catch (err) {
-    console.error(`keys create: ${err instanceof Error ? err.message : String(err)}\n${USAGE}`)
+    io.err(`keys create: ${err instanceof Error ? err.message : String(err)}\n${USAGE}`)
     return 2
   }
   if (values.user === undefined || values.name === undefined) {
-    console.error(`keys create: --user and --name are required\n${USAGE}`)
+    io.err(`keys create: --user and --name are required\n${USAGE}`)
     return 2
   }
+  const username = values.user
   const expiresIn = values['expires-in']
   const body = checkInput(createKeyBody, {
     name: values.name,
@@ -57,15 +57,14 @@ export async function runKeysCreate(config: Config, args: string[]): Promise<num
     custom: values.custom,
   })
   if (!body.ok) {
-    console.error(`keys create: ${body.message}`)
+    io.err(`keys create: ${body.message}`)
     return 2
   }
-  const database = await openDatabase(databaseOptionsFor(config))
-  try {
+  return ctx.useDatabase(async (database) => {
     await migrate(database)
-    const owner = await findUserIdByUsername(database.db, values.user)
+    const owner = await findUserIdByUsername(database.db, username)
     if (owner === undefined || !owner.is_active) {
-      console.error(`keys create: no active user named ${values.user}`)
+      io.err(`keys create: no active user named ${username}`)
       return 1
     }
     const input = body.value
@@ -77,20 +76,18 @@ export async function runKeysCreate(config: Config, args: string[]): Promise<num
     })
     if (!outcome.ok) {
       const why =
-        outcome.reason === 'weak_custom_value'
+        outcome.reason === 'weak_custom_value' || outcome.reason === 'lifetime_policy'
           ? outcome.message
           : outcome.reason === 'duplicate_name'
-            ? `user ${values.user} already has a key named ${input.name}`
+            ? `user ${username} already has a key named ${input.name}`
             : 'this key value is already in use'
-      console.error(`keys create: ${why}`)
+      io.err(`keys create: ${why}`)
       return 1
     }
-    console.log(outcome.value)
-    console.error(
-      `keys create: created key ${outcome.key.id} (${outcome.key.masked_value}) for ${values.user}`,
+    io.out(outcome.value)
+    io.err(
+      `keys create: created key ${outcome.key.id} (${outcome.key.masked_value}) for ${username}`,
     )
     return 0
-  } finally {
-    await database.close()
-  }
+  })
 }

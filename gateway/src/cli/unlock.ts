@@ -3,10 +3,8 @@ import { parseArgs } from 'node:util'
 import { SYSTEM_ACTOR } from '../audit/audit-log.js'
 import type { ThrottleTarget } from '../auth/login-throttle.js'
 import { encodeUnlockTarget, unlockLogins } from '../auth/login-unlock.js'
-import type { Config } from '../config.js'
-import { openDatabase } from '../db/database.js'
 import { migrate } from '../db/migrate.js'
-import { databaseOptionsFor } from '../deps.js'
+import type { CommandContext } from './command-context.js'
 
 const USAGE = 'Usage: keygate unlock (--user NAME | --address IP | --all)'
 
@@ -42,21 +40,19 @@ function targetOf(args: string[]): ThrottleTarget | string {
 /**
  * `keygate unlock`: forgets the failed logins of a user (from every address), of a client address, or all of them,
  * on every running replica (an event each replica's change feed applies; see auth/login-unlock.ts). With the
- * embedded database, which one process opens at a time, stop the gateway first: its throttle starts empty anyway.
+ * embedded database and a gateway running, the gateway runs it (cli/control-socket.ts).
  */
-export async function runUnlock(config: Config, args: string[]): Promise<number> {
+export async function runUnlock(ctx: CommandContext, args: string[]): Promise<number> {
+  const { io } = ctx
   const target = targetOf(args)
   if (typeof target === 'string') {
-    console.error(`unlock: ${target}\n${USAGE}`)
+    io.err(`unlock: ${target}\n${USAGE}`)
     return 2
   }
-  const database = await openDatabase(databaseOptionsFor(config))
-  try {
+  await ctx.useDatabase(async (database) => {
     await migrate(database)
     await unlockLogins(database.db, target, SYSTEM_ACTOR)
-  } finally {
-    await database.close()
-  }
-  console.log(`Failed logins cleared (${encodeUnlockTarget(target)}) on every running gateway.`)
+  })
+  io.out(`Failed logins cleared (${encodeUnlockTarget(target)}) on every running gateway.`)
   return 0
 }

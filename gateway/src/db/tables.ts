@@ -51,6 +51,17 @@ export interface ApiKeysTable extends LimitColumns {
   last_used_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
   created_at: Timestamp
   updated_at: Timestamp
+  /** SHA-256 of the value a rotation replaced, accepted until previous_key_expires_at; null when none. */
+  previous_key_hash: ColumnType<string | null, string | null | undefined, string | null>
+  previous_key_expires_at: ColumnType<
+    Date | null,
+    Date | string | null | undefined,
+    Date | string | null
+  >
+  /** String values by name; written as JSON text (`::text::jsonb`). */
+  metadata: ColumnType<Record<string, string>, string | undefined, string>
+  /** CIDRs the key may be used from; empty = anywhere. */
+  allowed_ips: ColumnType<string[], string[] | undefined, string[]>
 }
 
 export interface ModelsTable {
@@ -91,6 +102,10 @@ export interface UsageDailyTable {
   prompt_tokens: Counter
   completion_tokens: Counter
   errors: Counter
+  /** Snapshots of the key's name and owner, so usage is still reported once the key or user is deleted. */
+  api_key_name: ColumnType<string | null, string | null | undefined, string | null>
+  user_id: ColumnType<number | null, number | null | undefined, number | null>
+  username: ColumnType<string | null, string | null | undefined, string | null>
   /** Requests a limit refused (not in `requests`, never in `errors`). */
   refused: Counter
 }
@@ -125,6 +140,15 @@ export interface CacheEventsTable {
   at: Timestamp
 }
 
+export interface ModelPricesTable {
+  id: Generated<number>
+  model_id: number
+  effective_from: Timestamp
+  /** numeric: both drivers return it as text; reads cast it (usage/model-prices.ts). */
+  input_price_per_mtok: ColumnType<string | null, number | null | undefined, number | null>
+  output_price_per_mtok: ColumnType<string | null, number | null | undefined, number | null>
+}
+
 export interface Tables {
   users: UsersTable
   api_keys: ApiKeysTable
@@ -136,6 +160,7 @@ export interface Tables {
   settings: SettingsTable
   cache_events: CacheEventsTable
   replica_heartbeats: ReplicaHeartbeatsTable
+  model_prices: ModelPricesTable
 }
 
 export type UserRow = Selectable<UsersTable>
@@ -184,6 +209,10 @@ export const TABLE_COLUMNS: Record<keyof Tables, readonly string[]> = {
     'max_parallel_requests',
     'token_budget',
     'budget_period',
+    'previous_key_hash',
+    'previous_key_expires_at',
+    'metadata',
+    'allowed_ips',
   ],
   models: [
     'id',
@@ -216,6 +245,9 @@ export const TABLE_COLUMNS: Record<keyof Tables, readonly string[]> = {
     'prompt_tokens',
     'completion_tokens',
     'errors',
+    'api_key_name',
+    'user_id',
+    'username',
     'refused',
   ],
   audit_events: [
@@ -231,4 +263,11 @@ export const TABLE_COLUMNS: Record<keyof Tables, readonly string[]> = {
   settings: ['key', 'value'],
   cache_events: ['id', 'kind', 'target', 'at'],
   replica_heartbeats: ['replica_id', 'shared_limits', 'seen_at'],
+  model_prices: [
+    'id',
+    'model_id',
+    'effective_from',
+    'input_price_per_mtok',
+    'output_price_per_mtok',
+  ],
 }

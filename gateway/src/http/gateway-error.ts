@@ -31,6 +31,12 @@ export const ERRORS = {
     type: 'permission_error',
     message: 'This credential does not have permission for this action.',
   },
+  /** The API key has an address allowlist (`allowed_ips`) and the client's address is not in it. */
+  ip_not_allowed: {
+    status: 403,
+    type: 'permission_error',
+    message: 'This API key may not be used from your network address.',
+  },
   password_change_required: {
     status: 403,
     type: 'permission_error',

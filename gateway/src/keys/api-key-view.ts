@@ -31,6 +31,12 @@ export interface ApiKey {
   token_budget: number | null
   /** day | week | month (UTC calendar); null with a budget counts per month. */
   budget_period: BudgetPeriodColumn | null
+  /** Free-form string labels (filter with `?metadata.<name>=<value>`). */
+  metadata: Record<string, string>
+  /** CIDRs the key may be used from; empty: anywhere. */
+  allowed_ips: string[]
+  /** After a rotation with a grace period: when the previous value stops (or stopped) working; else null. */
+  previous_value_expires_at: string | null
 }
 
 /** GET /v2/api-keys/{id}/limits: the key's use in its budget period, beside its limits (the UI's keys table). */
@@ -50,7 +56,7 @@ export interface ApiKeyLimitUse {
   refused: number
 }
 
-/** The create response: the only time the full key value is ever returned. */
+/** The create and rotate responses: the only times a full key value is ever returned. */
 export interface CreatedApiKey extends ApiKey {
   value: string
 }
@@ -78,5 +84,8 @@ export function toApiKey(r: ApiKeyRecord): ApiKey {
     max_parallel_requests: r.max_parallel_requests,
     token_budget: r.token_budget,
     budget_period: r.budget_period,
+    metadata: r.metadata,
+    allowed_ips: r.allowed_ips,
+    previous_value_expires_at: r.previous_key_expires_at?.toISOString() ?? null,
   }
 }

@@ -1,3 +1,4 @@
+import { createAddressAllowlist } from '../auth/address-allowlist.js'
 import type { KeyVerifyResult } from '../auth/identify.js'
 import type { Principal } from '../auth/principal.js'
 import type { Scope } from '../db/tables.js'
@@ -34,6 +35,8 @@ export function toCachedKey(row: KeyPolicyRow, refreshAtMs: number): CachedKey {
       userId: row.user_id,
       userPolicy: buildLimitPolicy(ownerLimitFields(row)),
     }),
+    // Parsed here, once per load: a request pays one lookup.
+    allowedAddresses: createAddressAllowlist(row.allowed_ips),
   })
   return {
     result: !row.is_active

@@ -27,6 +27,7 @@ function row(overrides: Partial<KeyPolicyRow> = {}): KeyPolicyRow {
     allowed_model_names: [],
     expires_at: null,
     is_active: true,
+    allowed_ips: [],
     username: 'alice',
     is_admin: false,
     owner_active: true,

@@ -36,6 +36,7 @@ const policy: KeyPolicyRow = {
   allowed_model_names: [],
   expires_at: null,
   is_active: true,
+  allowed_ips: [],
   username: 'u',
   is_admin: false,
   owner_active: true,

@@ -37,6 +37,7 @@ function principal(over: Partial<Principal> = {}): Principal {
     scope: ALL_SCOPES,
     allowedModelNames: null,
     limits: [],
+    allowedAddresses: null,
     ...over,
   }
 }

@@ -1,8 +1,9 @@
 import type { z } from 'zod'
-import { createKeyBody, listKeysQuery, updateKeyBody } from '../keys/key-input.js'
+import { createKeyBody, listKeysQuery, rotateKeyBody, updateKeyBody } from '../keys/key-input.js'
 import { CreateModelBody, ListModelsQuery, UpdateModelBody } from '../models/model-input.js'
 import { auditQuery } from '../routes/v2/audit-events.js'
 import { usageQuery } from '../routes/v2/usage.js'
+import { updateSettingsBody } from '../settings/settings-schema.js'
 import {
   CreateUserBody,
   ListUsersQuery,
@@ -17,10 +18,12 @@ import {
   AuditEventJson,
   CreatedApiKeyJson,
   ErrorEnvelope,
+  ModelKeyAllowlistsJson,
   ModelListJson,
   ModelObjectJson,
   pageOf,
   ServiceStatusJson,
+  SettingsJsonSchema,
   UsageReportJson,
   UserJsonSchema,
   UserModelJsonSchema,
@@ -39,6 +42,7 @@ export interface Operation {
     | 'Users'
     | 'Models'
     | 'Usage and audit'
+    | 'Settings'
     | 'Session'
     | 'Service'
   readonly summary: string
@@ -46,7 +50,13 @@ export interface Operation {
   readonly query?: z.ZodObject
   readonly body?: z.ZodType
   /** The success status and its JSON body (undefined: no body, e.g. 204). */
-  readonly ok: { readonly status: number; readonly json?: z.ZodType; readonly contentType?: string }
+  readonly ok: {
+    readonly status: number
+    readonly json?: z.ZodType
+    readonly contentType?: string
+    /** Also answers text/csv (when asked with format=csv): what the CSV holds. */
+    readonly csv?: string
+  }
   /** Error statuses this operation answers besides 401/403 (always listed when not public). */
   readonly errors?: readonly number[]
 }
@@ -167,7 +177,8 @@ export const OPERATIONS: readonly Operation[] = [
     method: 'get',
     path: '/v2/api-keys',
     tag: 'API keys',
-    summary: "List keys: the caller's own; an admin's user_id=* lists everyone's",
+    summary:
+      "List keys: the caller's own; an admin's user_id=* lists everyone's; metadata.<name>=<value> filters on metadata",
     access: 'management',
     query: listKeysQuery,
     ok: { status: 200, json: pageOf(ApiKeyJson) },
@@ -206,11 +217,22 @@ export const OPERATIONS: readonly Operation[] = [
     path: '/v2/api-keys/{id}',
     tag: 'API keys',
     summary:
-      'Change description, permissions, allowlist, expiry or is_active; in force everywhere within 1 s',
+      'Change name, description, permissions, allowlists, metadata, expiry or is_active; in force everywhere within 1 s',
     access: 'management',
     body: updateKeyBody,
     ok: { status: 200, json: ApiKeyJson },
-    errors: [400, 404, 415, 422],
+    errors: [400, 404, 409, 415, 422],
+  },
+  {
+    method: 'post',
+    path: '/v2/api-keys/{id}/rotate',
+    tag: 'API keys',
+    summary:
+      'New value for the key (in this response only); the old one works for grace_seconds (default 0, at most 604800)',
+    access: 'management',
+    body: rotateKeyBody,
+    ok: { status: 200, json: CreatedApiKeyJson },
+    errors: [400, 404, 409, 415, 422],
   },
   {
     method: 'delete',
@@ -220,6 +242,26 @@ export const OPERATIONS: readonly Operation[] = [
     access: 'management',
     ok: { status: 204 },
     errors: [404],
+  },
+  // Settings
+  {
+    method: 'get',
+    path: '/v2/settings',
+    tag: 'Settings',
+    summary:
+      'Installation-wide settings (key lifetime policy) and how existing keys stand against them',
+    access: 'admin',
+    ok: { status: 200, json: SettingsJsonSchema },
+  },
+  {
+    method: 'put',
+    path: '/v2/settings',
+    tag: 'Settings',
+    summary: 'Change any subset of the settings; existing keys are reported, never changed',
+    access: 'admin',
+    body: updateSettingsBody,
+    ok: { status: 200, json: SettingsJsonSchema },
+    errors: [400, 415, 422],
   },
   // Users
   {
@@ -312,11 +354,21 @@ export const OPERATIONS: readonly Operation[] = [
     method: 'put',
     path: '/v2/models/{id}',
     tag: 'Models',
-    summary: 'Change a model; instances and allowed_user_ids, when sent, replace the lists',
+    summary:
+      "Change a model; instances and allowed_user_ids, when sent, replace the lists; a new name is carried into the keys' allowlists",
     access: 'admin',
     body: UpdateModelBody,
     ok: { status: 200, json: AdminModelJsonSchema },
     errors: [400, 404, 409, 415, 422],
+  },
+  {
+    method: 'get',
+    path: '/v2/models/{id}/key-allowlists',
+    tag: 'Models',
+    summary: 'How many keys name the model in their allowlist (a rename carries them along)',
+    access: 'admin',
+    ok: { status: 200, json: ModelKeyAllowlistsJson },
+    errors: [404],
   },
   {
     method: 'delete',
@@ -332,10 +384,15 @@ export const OPERATIONS: readonly Operation[] = [
     method: 'get',
     path: '/v2/usage',
     tag: 'Usage and audit',
-    summary: 'Requests, tokens and errors per key, model and UTC day',
+    summary:
+      'Requests, tokens, errors and cost per key, model and UTC day (JSON, or CSV with format=csv)',
     access: 'management',
     query: usageQuery,
-    ok: { status: 200, json: UsageReportJson },
+    ok: {
+      status: 200,
+      json: UsageReportJson,
+      csv: 'format=csv: the same lines as the JSON items, a header of their field names, RFC 4180 quoting',
+    },
     errors: [422],
   },
   {

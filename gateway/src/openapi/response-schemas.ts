@@ -2,10 +2,12 @@ import { z } from 'zod'
 import type { ErrorBody } from '../http/error-body.js'
 import type { ApiKey, ApiKeyLimitUse, CreatedApiKey } from '../keys/api-key-view.js'
 import { MODEL_ROUTES } from '../models/model-routes.js'
-import type { AdminModelJson, UserModelJson } from '../models/model-view.js'
+import type { AdminModelJson, ModelKeyAllowlists, UserModelJson } from '../models/model-view.js'
 import type { AuditEvent } from '../routes/v2/audit-events.js'
 import type { ServiceStatus } from '../routes/v2/status.js'
 import type { UsageReport } from '../routes/v2/usage.js'
+import { settingsSchema } from '../settings/settings-schema.js'
+import type { SettingsJson } from '../settings/settings-view.js'
 import type { UserJson } from '../users/user-view.js'
 
 /**
@@ -81,6 +83,16 @@ export const ApiKeyJson = z
     created_at: isoTime,
     updated_at: isoTime,
     ...limitFields,
+    metadata: z
+      .record(z.string(), z.string())
+      .meta({ description: 'Free-form string labels; filter lists with ?metadata.<name>=<value>' }),
+    allowed_ips: z
+      .array(z.string())
+      .meta({ description: 'CIDRs the key may be used from; empty: anywhere' }),
+    previous_value_expires_at: isoTime.nullable().meta({
+      description:
+        'After a rotation with a grace period: when the previous value stops (or stopped) working',
+    }),
   })
   .meta({ id: 'ApiKey' })
 
@@ -106,6 +118,16 @@ export const CreatedApiKeyJson = ApiKeyJson.extend({
   value: z.string().meta({ description: 'The full key: shown in this response only, never again' }),
 }).meta({ id: 'CreatedApiKey' })
 
+export const SettingsJsonSchema = settingsSchema
+  .extend({
+    report: z.object({
+      keys_beyond_lifetime_policy: z.number().int().meta({
+        description: 'Keys the lifetime policy would refuse today; they keep working',
+      }),
+    }),
+  })
+  .meta({ id: 'Settings' })
+
 export const UserJsonSchema = z
   .object({
     id: z.number().int(),
@@ -128,6 +150,14 @@ export const UserModelJsonSchema = z
     backend,
     health,
     routes: modelRoutes,
+    input_price_per_mtok: z.number().nullable().meta({
+      description:
+        "Price per million prompt tokens in the installation's currency; null: not priced",
+    }),
+    output_price_per_mtok: z.number().nullable().meta({
+      description:
+        "Price per million completion tokens in the installation's currency; null: not priced",
+    }),
     created_at: isoTime,
     updated_at: isoTime,
   })
@@ -157,13 +187,40 @@ export const AdminModelJsonSchema = UserModelJsonSchema.extend({
   description: 'What an administrator sees of a model (never an api_key)',
 })
 
+export const ModelKeyAllowlistsJson = z
+  .object({
+    model: z.string(),
+    key_count: z.number().int().meta({
+      description: 'Keys whose allowlist names the model; renaming it renames it there too',
+    }),
+  })
+  .meta({ id: 'ModelKeyAllowlists' })
+
 export const UsageReportJson = z
   .object({
     items: z.array(
       z.object({
         api_key_id: z.number().int().optional(),
-        api_key_name: z.string().optional(),
-        user_id: z.number().int().optional(),
+        api_key_name: z
+          .string()
+          .nullable()
+          .optional()
+          .meta({ description: 'For a deleted key, the name it had; null when not known' }),
+        user_id: z
+          .number()
+          .int()
+          .nullable()
+          .optional()
+          .meta({ description: "The key's owner, also once deleted" }),
+        username: z
+          .string()
+          .nullable()
+          .optional()
+          .meta({ description: "The owner's username, also once deleted" }),
+        api_key_deleted: z
+          .boolean()
+          .optional()
+          .meta({ description: 'True when the key (or its owner) was deleted; its usage stays' }),
         model: z.string().optional(),
         day: z.string().optional(),
         requests: z.number().int(),
@@ -173,10 +230,15 @@ export const UsageReportJson = z
         refused: z.number().int().meta({
           description: 'Refused by a limit (429) before reaching an engine; not in requests',
         }),
+        cost: z.number().nullable().meta({
+          description:
+            "In `currency`: each day's tokens at the model's price in force at the end of that UTC day (today: now); null where none is priced",
+        }),
       }),
     ),
     from: z.iso.date(),
     to: z.iso.date(),
+    currency: z.string().meta({ description: 'The installation setting `currency` (default USD)' }),
   })
   .meta({ id: 'UsageReport' })
 
@@ -245,8 +307,10 @@ export const SCHEMAS_MATCH_VIEWS: [
   Same<z.output<typeof UserModelJsonSchema>, UserModelJson>,
   Same<z.output<typeof AdminModelJsonSchema>, AdminModelJson>,
   Same<z.output<typeof UsageReportJson>, UsageReport>,
+  Same<z.output<typeof ModelKeyAllowlistsJson>, ModelKeyAllowlists>,
   Same<z.output<typeof AuditEventJson>, AuditEvent>,
   Same<z.output<typeof ErrorEnvelope>, ErrorBody>,
   Same<z.output<typeof ServiceStatusJson>, ServiceStatus>,
   Same<z.output<typeof ApiKeyLimitUseJson>, ApiKeyLimitUse>,
-] = [true, true, true, true, true, true, true, true, true, true]
+  Same<z.output<typeof SettingsJsonSchema>, SettingsJson>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true]

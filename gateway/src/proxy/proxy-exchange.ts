@@ -101,6 +101,10 @@ export class ProxyExchange implements RecordedRequest, CredentialSource {
     return typeof value === 'string' ? value : undefined
   }
 
+  remoteAddress(): string | undefined {
+    return this.#req.socket.remoteAddress
+  }
+
   setCookie(value: string): void {
     this.#res.appendHeader('set-cookie', value)
   }

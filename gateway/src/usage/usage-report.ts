@@ -1,5 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely'
 import type { Tables } from '../db/tables.js'
+import { COST_SUM, PRICE_JOIN } from './usage-cost.js'
 
 export const USAGE_DIMENSIONS = ['api_key', 'model', 'day'] as const
 export type UsageDimension = (typeof USAGE_DIMENSIONS)[number]
@@ -18,8 +19,12 @@ export interface UsageReportQuery {
 /** One line of /v2/usage: the dimensions asked for, then the sums. */
 export interface UsageItem {
   api_key_id?: number
-  api_key_name?: string
-  user_id?: number
+  /** The key's name, and its owner's id and username; as they were when it was deleted, for a deleted key. */
+  api_key_name?: string | null
+  user_id?: number | null
+  username?: string | null
+  /** True when the key (or its owner) has been deleted since: its usage stays. */
+  api_key_deleted?: boolean
   model?: string
   day?: string
   requests: number
@@ -28,6 +33,8 @@ export interface UsageItem {
   errors: number
   /** Refused by a key's or user's limit (429) before any engine saw them; not in `requests`. */
   refused: number
+  /** In the installation's currency (usage/usage-cost.ts); null where no row of the line is priced. */
+  cost: number | null
 }
 
 interface Column {
@@ -35,11 +42,18 @@ interface Column {
   group: RawBuilder<unknown>
 }
 
+function derived(expression: RawBuilder<unknown>, name: string): Column {
+  return { select: sql`${expression} as ${sql.ref(name)}`, group: expression }
+}
+
 const COLUMNS: Record<UsageDimension, Column[]> = {
   api_key: [
     { select: sql`u.api_key_id`, group: sql`u.api_key_id` },
-    { select: sql`k.name as api_key_name`, group: sql`k.name` },
-    { select: sql`k.user_id`, group: sql`k.user_id` },
+    // A live key's current name and owner; a deleted key's snapshots (usage/usage-snapshot.ts).
+    derived(sql`coalesce(k.name, u.api_key_name)`, 'api_key_name'),
+    derived(sql`coalesce(k.user_id, u.user_id)`, 'user_id'),
+    derived(sql`coalesce(o.username, u.username)`, 'username'),
+    derived(sql`(k.id is null)`, 'api_key_deleted'),
   ],
   model: [{ select: sql`u.model`, group: sql`u.model` }],
   // A date column comes back as a Date from both drivers; the text form keeps it a plain UTC day.
@@ -55,7 +69,7 @@ export async function readUsageReport(
   const columns = ordered.flatMap((d) => COLUMNS[d])
   const filters = [sql`u.day >= ${q.from}::date`, sql`u.day <= ${q.to}::date`]
   if (q.ownerId !== null) {
-    filters.push(sql`k.user_id = ${q.ownerId}`)
+    filters.push(sql`coalesce(k.user_id, u.user_id) = ${q.ownerId}`)
   }
   if (q.apiKeyId !== undefined) {
     filters.push(sql`u.api_key_id = ${q.apiKeyId}`)
@@ -66,7 +80,10 @@ export async function readUsageReport(
   const groups = columns.map((c) => c.group)
   const result = await sql<Record<string, unknown>>`
     select ${sql.join([...columns.map((c) => c.select), SUMS])}
-    from usage_daily u join api_keys k on k.id = u.api_key_id
+    from usage_daily u
+      left join api_keys k on k.id = u.api_key_id
+      left join users o on o.id = coalesce(k.user_id, u.user_id)
+    ${PRICE_JOIN}
     where ${sql.join(filters, sql` and `)}
     ${groups.length > 0 ? sql`group by ${sql.join(groups)} order by ${sql.join(groups)}` : sql``}
   `.execute(db)
@@ -80,6 +97,7 @@ const SUMS = sql.join([
   sql`coalesce(sum(u.completion_tokens), 0)::bigint as completion_tokens`,
   sql`coalesce(sum(u.errors), 0)::bigint as errors`,
   sql`coalesce(sum(u.refused), 0)::bigint as refused`,
+  COST_SUM,
 ])
 
 function toUsageItem(r: Record<string, unknown>): UsageItem {
@@ -90,8 +108,10 @@ function toUsageItem(r: Record<string, unknown>): UsageItem {
   }
   if ('api_key_id' in r) {
     item.api_key_id = Number(r.api_key_id)
-    item.api_key_name = String(r.api_key_name)
-    item.user_id = Number(r.user_id)
+    item.api_key_name = r.api_key_name == null ? null : String(r.api_key_name)
+    item.user_id = r.user_id == null ? null : Number(r.user_id)
+    item.username = r.username == null ? null : String(r.username)
+    item.api_key_deleted = r.api_key_deleted === true
   }
   if ('model' in r) {
     item.model = String(r.model)
@@ -103,5 +123,6 @@ function toUsageItem(r: Record<string, unknown>): UsageItem {
     completion_tokens: Number(r.completion_tokens),
     errors: Number(r.errors),
     refused: Number(r.refused),
+    cost: r.cost === null || r.cost === undefined ? null : Number(r.cost),
   }
 }

@@ -3,6 +3,7 @@ import { type AuditActor, recordAudit } from '../audit/audit-log.js'
 import { recordChange } from '../changes/change-feed.js'
 import type { Tables } from '../db/tables.js'
 import { type LimitFieldsInput, pickLimitFields } from '../limits/limit-input.js'
+import { snapshotUsageOwners } from '../usage/usage-snapshot.js'
 import { hashPassword } from './password.js'
 import {
   countActiveAdmins,
@@ -138,7 +139,7 @@ export async function updateUser(
 
 export type UserDeletion = { ok: true } | { ok: false; reason: 'not_found' } | AdminGuard
 
-/** Deletes a user and (by cascade) their keys, refusing oneself and the last active admin. */
+/** Deletes a user and (by cascade) their keys, keeping the keys' usage and the audit log, refusing oneself and the last active admin. */
 export async function deleteUser(
   db: Kysely<Tables>,
   actor: Actor,
@@ -162,6 +163,8 @@ export async function deleteUser(
       }
     }
     await recordChange(tx, 'user', String(id))
+    // Their keys go by cascade; the keys' usage stays, reported under the names and owner they had.
+    await snapshotUsageOwners(tx, { userId: id })
     await deleteUserById(tx, id)
     await recordAudit(tx, {
       actor,

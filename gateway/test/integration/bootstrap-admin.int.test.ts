@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'kysely'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { runDatabaseCommand } from '../../src/cli/embedded-access.js'
 import { runResetAdminPassword } from '../../src/cli/reset-admin-password.js'
 import { parseConfig } from '../../src/config.js'
 import { openDatabase } from '../../src/db/database.js'
@@ -178,9 +179,19 @@ describe.each(dbTargets())(
     it('sets a given password and re-activates admin', async () => {
       const { config, readAdmin, deactivateAdmin } = await setup()
       vi.spyOn(console, 'log').mockImplementation(() => {})
-      expect(await runResetAdminPassword(config, { password: 'first-password-1' })).toBe(0)
+      expect(
+        await runDatabaseCommand(config, 'reset-admin-password', runResetAdminPassword, [
+          '--password',
+          'first-password-1',
+        ]),
+      ).toBe(0)
       await deactivateAdmin()
-      expect(await runResetAdminPassword(config, { password: 'second-password-2' })).toBe(0)
+      expect(
+        await runDatabaseCommand(config, 'reset-admin-password', runResetAdminPassword, [
+          '--password',
+          'second-password-2',
+        ]),
+      ).toBe(0)
       const admin = await readAdmin()
       expect(admin).toMatchObject({
         is_admin: true,
@@ -196,7 +207,9 @@ describe.each(dbTargets())(
       vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
         printed.push(args.join(' '))
       })
-      expect(await runResetAdminPassword(config, {})).toBe(0)
+      expect(
+        await runDatabaseCommand(config, 'reset-admin-password', runResetAdminPassword, []),
+      ).toBe(0)
       const match = /New password for user admin: (\S+)/.exec(printed.join('\n'))
       expect(match).not.toBeNull()
       const admin = await readAdmin()
@@ -207,7 +220,12 @@ describe.each(dbTargets())(
     it('refuses a password shorter than 8 characters', async () => {
       const { config } = await setup()
       vi.spyOn(console, 'error').mockImplementation(() => {})
-      expect(await runResetAdminPassword(config, { password: 'short' })).toBe(2)
+      expect(
+        await runDatabaseCommand(config, 'reset-admin-password', runResetAdminPassword, [
+          '--password',
+          'short',
+        ]),
+      ).toBe(2)
     })
   },
 )

@@ -27,7 +27,7 @@ async function recorded(db: Kysely<Tables>): Promise<string[]> {
   return rows.rows.map((r) => r.name)
 }
 
-/** Every row of every table, in a stable order. */
+/** Every row of every table that exists (a table a later migration adds is absent before it), in a stable order. */
 async function allRows(db: Kysely<Tables>): Promise<Record<string, Row[]>> {
   const out: Record<string, Row[]> = {}
   for (const table of Object.keys(TABLE_COLUMNS)) {
@@ -45,8 +45,8 @@ async function allRows(db: Kysely<Tables>): Promise<Record<string, Row[]>> {
 }
 
 /**
- * The rows as 0.1.0 saw them: columns a later migration added are left out (each is nullable or has a default,
- * so 0.1.0's rows are unchanged by it).
+ * The rows as 0.1.0 saw them: tables and columns a later migration added are left out (each column is nullable or
+ * has a default, so 0.1.0's rows are unchanged by it).
  */
 function asOf(rows: Record<string, Row[]>, old: Record<string, Row[]>): Record<string, Row[]> {
   const out: Record<string, Row[]> = {}
@@ -95,7 +95,11 @@ describe.each(dbTargets())('migrations on %s', (target) => {
       // The old start-up: schema.sql applied as a script, no migration table.
       await old.database.execScript(await readSchema010Sql())
       const user = await seedUser(db, { username: 'old-user' })
-      const key = await seedKey(db, { userId: user.id, scope: ['inference', 'management'] })
+      const key = await seedKey(db, {
+        userId: user.id,
+        name: 'old-key',
+        scope: ['inference', 'management'],
+      })
       keyValue = key.value
       const model = await seedModel(db, {
         name: 'old-model',
@@ -117,6 +121,12 @@ describe.each(dbTargets())('migrations on %s', (target) => {
 
       expect(await recorded(db)).toEqual(ALL)
       expect(asOf(await allRows(db), before)).toEqual(before)
+      // 0003: existing usage gets its key's name and owner, to be reported once the key is gone.
+      const usage = await db
+        .selectFrom('usage_daily')
+        .select(['api_key_name', 'user_id', 'username'])
+        .execute()
+      expect(usage).toEqual([{ api_key_name: 'old-key', user_id: user.id, username: 'old-user' }])
     })
 
     it('applies a later migration on top, still keeping the data', async () => {

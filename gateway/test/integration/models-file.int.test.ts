@@ -232,5 +232,6 @@ function adminPrincipal() {
     scope: new Set(['management', 'inference'] as const),
     allowedModelNames: null,
     limits: [],
+    allowedAddresses: null,
   }
 }

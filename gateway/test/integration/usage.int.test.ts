@@ -136,12 +136,15 @@ describe.each(dbTargets())('usage per key on %s', (target) => {
           return {
             api_key_id: Number(keyId),
             api_key_name: Number(keyId) === aliceMain.id ? 'main' : 'side',
+            username: 'alice',
+            api_key_deleted: false,
             model,
             requests: r.requests,
             prompt_tokens: r.prompt,
             completion_tokens: r.completion,
             errors: r.errors,
             refused: 0,
+            cost: null,
           }
         })
       expect(body.items.map(({ user_id: _, ...rest }) => rest)).toEqual(

@@ -10,6 +10,8 @@ import { ApiKeysTable } from './api-keys-table.js'
 import { DeleteKeysDialog } from './delete-keys-dialog.js'
 import { EditKeyDialog } from './edit-key-dialog.js'
 import { KeyCreatedDialog } from './key-created-dialog.js'
+import { KeyUsageDialog } from './key-usage-dialog.js'
+import { RotateKeyDialog } from './rotate-key-dialog.js'
 import { TryItPanel } from './try-it-panel.js'
 import { useModelNames } from './use-model-names.js'
 
@@ -17,7 +19,9 @@ type Dialog =
   | { kind: 'add' }
   | { kind: 'edit'; key: ApiKey }
   | { kind: 'delete'; keys: ApiKey[] }
-  | { kind: 'created'; key: CreatedApiKey }
+  | { kind: 'rotate'; key: ApiKey }
+  | { kind: 'created'; key: CreatedApiKey; reason: 'created' | 'rotated' }
+  | { kind: 'usage'; key: ApiKey }
 
 const KEY_SORT_FIELDS = ['name', 'expires_at', 'last_used_at', 'created_at']
 
@@ -108,6 +112,8 @@ export function ApiKeysPage() {
           selected={selected}
           onSelect={select}
           onEdit={(key) => setDialog({ kind: 'edit', key })}
+          onRotate={(key) => setDialog({ kind: 'rotate', key })}
+          onUsage={(key) => setDialog({ kind: 'usage', key })}
           onDelete={(key) => setDialog({ kind: 'delete', keys: [key] })}
         />
       </div>
@@ -118,7 +124,7 @@ export function ApiKeysPage() {
           modelNames={modelNames}
           onClose={() => setDialog(null)}
           onCreated={(key) => {
-            setDialog({ kind: 'created', key })
+            setDialog({ kind: 'created', key, reason: 'created' })
             list.reload()
           }}
         />
@@ -127,7 +133,22 @@ export function ApiKeysPage() {
         <KeyCreatedDialog
           created={dialog.key}
           modelNames={modelNames}
-          onDone={() => done(`API key “${dialog.key.name}” created.`)}
+          reason={dialog.reason}
+          onDone={() =>
+            done(
+              `API key “${dialog.key.name}” ${dialog.reason === 'rotated' ? 'rotated' : 'created'}.`,
+            )
+          }
+        />
+      )}
+      {dialog?.kind === 'rotate' && (
+        <RotateKeyDialog
+          apiKey={dialog.key}
+          onClose={() => setDialog(null)}
+          onRotated={(key) => {
+            setDialog({ kind: 'created', key, reason: 'rotated' })
+            list.reload()
+          }}
         />
       )}
       {dialog?.kind === 'edit' && (
@@ -137,6 +158,9 @@ export function ApiKeysPage() {
           onClose={() => setDialog(null)}
           onSaved={(key) => done(`Saved “${key.name}”. The change is in force immediately.`)}
         />
+      )}
+      {dialog?.kind === 'usage' && (
+        <KeyUsageDialog apiKey={dialog.key} onClose={() => setDialog(null)} />
       )}
       {dialog?.kind === 'delete' && (
         <DeleteKeysDialog

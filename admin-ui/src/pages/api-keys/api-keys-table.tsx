@@ -1,6 +1,6 @@
 import type { ApiKey } from '../../api-types.js'
 import { SortHeader } from '../../components/sort-header.js'
-import { isExpired } from '../../lib/expiry.js'
+import { isExpired, isExpiringSoon } from '../../lib/expiry.js'
 import { formatDate, formatDateTime, permissionLines } from '../../lib/format.js'
 import { LimitsCell } from './limits-cell.js'
 
@@ -12,6 +12,9 @@ interface ApiKeysTableProps {
   selected: ReadonlySet<number>
   onSelect: (ids: number[], on: boolean) => void
   onEdit: (key: ApiKey) => void
+  onRotate: (key: ApiKey) => void
+  /** Opens the key's usage: its last 30 days and when it was last used. */
+  onUsage: (key: ApiKey) => void
   onDelete: (key: ApiKey) => void
 }
 
@@ -24,12 +27,28 @@ function ExpirationCell({ apiKey, now }: { apiKey: ApiKey; now: Date }) {
     <td class="nowrap">
       {formatDate(apiKey.expires_at)}
       {expired && <span class="badge badge-danger">Expired</span>}
+      {isExpiringSoon(apiKey.expires_at, now) && (
+        <span class="badge badge-warning" title="Expires within 7 days">
+          Expires soon
+        </span>
+      )}
     </td>
   )
 }
 
 export function ApiKeysTable(props: ApiKeysTableProps) {
-  const { keys, showCreator, sortBy, onSort, selected, onSelect, onEdit, onDelete } = props
+  const {
+    keys,
+    showCreator,
+    sortBy,
+    onSort,
+    selected,
+    onSelect,
+    onEdit,
+    onRotate,
+    onUsage,
+    onDelete,
+  } = props
   const now = new Date()
   const allSelected = keys.length > 0 && keys.every((k) => selected.has(k.id))
   return (
@@ -110,6 +129,12 @@ export function ApiKeysTable(props: ApiKeysTableProps) {
               <td class="cell-actions">
                 <button type="button" class="btn btn-small" onClick={() => onEdit(key)}>
                   Edit
+                </button>
+                <button type="button" class="btn btn-small" onClick={() => onUsage(key)}>
+                  Usage
+                </button>
+                <button type="button" class="btn btn-small" onClick={() => onRotate(key)}>
+                  Rotate
                 </button>
                 <button
                   type="button"

@@ -1,7 +1,14 @@
 import { useEffect, useState } from 'preact/hooks'
 import { ApiError, errorMessage, fetchAllPages } from '../../api/api-client.js'
 import { useSession } from '../../api/api-context.js'
-import type { AccessPolicy, AdminModel, Backend, CreateModelBody, User } from '../../api-types.js'
+import type {
+  AccessPolicy,
+  AdminModel,
+  Backend,
+  CreateModelBody,
+  ModelKeyAllowlists,
+  User,
+} from '../../api-types.js'
 import { ErrorMessage, FieldError } from '../../components/alerts.js'
 import { FormActions } from '../../components/form-actions.js'
 import { Modal } from '../../components/modal.js'
@@ -19,10 +26,14 @@ import { InstancesFields } from './instances-fields.js'
 
 /** A taken name is shown beside the name; anything else above the form (`general`). */
 function modelRefusal(err: unknown): ModelFormErrors {
-  return err instanceof ApiError && err.param === 'name'
-    ? { name: err.message }
-    : { general: errorMessage(err) }
+  if (err instanceof ApiError && err.param !== null && FIELD_PARAMS.has(err.param)) {
+    return { [err.param]: err.message }
+  }
+  return { general: errorMessage(err) }
 }
+
+/** Refusals shown beside their field rather than above the form. */
+const FIELD_PARAMS = new Set(['name', 'input_price_per_mtok', 'output_price_per_mtok'])
 
 interface ModelFormDialogProps {
   /** Absent: add a model. */
@@ -39,6 +50,19 @@ export function ModelFormDialog({ model, onClose, onSaved }: ModelFormDialogProp
   const { errors, busy, submit } = useFormSubmit<ModelFormErrors>({}, modelRefusal)
   const [users, setUsers] = useState<User[]>([])
   const set = (patch: Partial<ModelForm>) => setForm((f) => ({ ...f, ...patch }))
+
+  // How many keys' allowlists name the model: a rename carries them along, and the dialog says so first.
+  const [allowlists, setAllowlists] = useState<number | undefined>(undefined)
+  useEffect(() => {
+    if (model === undefined) {
+      return
+    }
+    api
+      .get<ModelKeyAllowlists>(`/v2/models/${model.id}/key-allowlists`)
+      .then((r) => setAllowlists(r.key_count))
+      .catch(() => setAllowlists(undefined))
+  }, [api, model])
+  const renaming = model !== undefined && form.name.trim() !== '' && form.name.trim() !== model.name
 
   useEffect(() => {
     fetchAllPages<User>(api, '/v2/users')
@@ -81,6 +105,13 @@ export function ModelFormDialog({ model, onClose, onSaved }: ModelFormDialogProp
           </SelectField>
         </div>
         <FieldError id="model-name-error" message={errors.name} />
+        {renaming && allowlists !== undefined && allowlists > 0 && (
+          <p class="hint warning" role="note">
+            {allowlists === 1 ? '1 API key names' : `${allowlists} API keys name`} “{model.name}” in
+            {allowlists === 1 ? ' its' : ' their'} allowlist; on saving,{' '}
+            {allowlists === 1 ? 'it follows' : 'they follow'} the rename to “{form.name.trim()}”.
+          </p>
+        )}
         <label class="field">
           <span>Description</span>
           <input
@@ -128,6 +159,36 @@ export function ModelFormDialog({ model, onClose, onSaved }: ModelFormDialogProp
             ))}
           </fieldset>
         )}
+        <div class="field-row">
+          <label class="field grow">
+            <span>Input price per 1M tokens</span>
+            <input
+              inputMode="decimal"
+              value={form.inputPrice}
+              placeholder="None"
+              aria-invalid={errors.input_price_per_mtok !== undefined}
+              aria-describedby="model-input-price-error"
+              onInput={(e) => set({ inputPrice: e.currentTarget.value })}
+            />
+          </label>
+          <label class="field grow">
+            <span>Output price per 1M tokens</span>
+            <input
+              inputMode="decimal"
+              value={form.outputPrice}
+              placeholder="None"
+              aria-invalid={errors.output_price_per_mtok !== undefined}
+              aria-describedby="model-output-price-error"
+              onInput={(e) => set({ outputPrice: e.currentTarget.value })}
+            />
+          </label>
+        </div>
+        <FieldError id="model-input-price-error" message={errors.input_price_per_mtok} />
+        <FieldError id="model-output-price-error" message={errors.output_price_per_mtok} />
+        <p class="muted small">
+          In the installation’s currency. A new price applies to today’s usage and later; earlier
+          days keep the price they had.
+        </p>
         <InstancesFields
           instances={form.instances}
           errors={errors}

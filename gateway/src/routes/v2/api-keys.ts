@@ -6,7 +6,13 @@ import type { Deps } from '../../deps.js'
 import type { AppEnv } from '../../http/app-env.js'
 import { GatewayError } from '../../http/gateway-error.js'
 import { toPage } from '../../http/page.js'
-import { parseInput, readJsonBody, readQuery, unwrapInput } from '../../http/request-input.js'
+import {
+  parseInput,
+  readJsonBody,
+  readOptionalJsonBody,
+  readQuery,
+  unwrapInput,
+} from '../../http/request-input.js'
 import {
   type ApiKeyLimitUse,
   type ApiKeyPage,
@@ -17,11 +23,18 @@ import {
   checkListQuery,
   createKeyBody,
   FIXED_KEY_FIELDS,
+  rotateKeyBody,
   toCreateKeyInput,
   updateKeyBody,
 } from '../../keys/key-input.js'
 import { type ApiKeyRecord, findApiKeyById, listApiKeys } from '../../keys/key-repository.js'
-import { createKey, editKey, removeKey } from '../../keys/key-writes.js'
+import {
+  createKey,
+  editKey,
+  type KeyWriteRefusal,
+  removeKey,
+  rotateKey,
+} from '../../keys/key-writes.js'
 import { periodAt } from '../../limits/budget-period.js'
 import {
   type LimitColumnsValues,
@@ -43,9 +56,15 @@ export function registerApiKeyRoutes(app: Hono<AppEnv>, deps: Deps): void {
   app.get('/v2/api-keys', async (c) => {
     const principal = c.get('principal')
     const q = unwrapInput(checkListQuery(readQuery(c)))
+    const now = deps.clock.now()
     const { rows, total } = await listApiKeys(db, {
       ownerId: ownerFilter(principal, q.userId, 'keys'),
       search: q.search,
+      metadata: q.metadata,
+      expiringBefore:
+        q.expiringWithinMs === null
+          ? null
+          : { now: new Date(now), until: new Date(now + q.expiringWithinMs) },
       sortBy: q.sortBy,
       descending: q.descending,
       limit: q.perPage,
@@ -67,18 +86,7 @@ export function registerApiKeyRoutes(app: Hono<AppEnv>, deps: Deps): void {
       input,
     })
     if (!outcome.ok) {
-      if (outcome.reason === 'weak_custom_value') {
-        throw new GatewayError('validation_error', { message: outcome.message, param: 'custom' })
-      }
-      throw outcome.reason === 'duplicate_name'
-        ? new GatewayError('conflict', {
-            message: 'You already have a key with this name.',
-            param: 'name',
-          })
-        : new GatewayError('conflict', {
-            message: 'This key value is already in use.',
-            param: 'custom',
-          })
+      throw refusalError(outcome, { custom: 'custom', expiry: 'expires_in' })
     }
     await deps.changes.catchUp()
     const created: CreatedApiKey = { ...toApiKey(outcome.key), value: outcome.value }
@@ -126,23 +134,50 @@ export function registerApiKeyRoutes(app: Hono<AppEnv>, deps: Deps): void {
       ...limitColumns(key),
       ...limits,
     })
-    const updated = await editKey(db, {
+    const outcome = await editKey(db, {
       id: key.id,
       actor: actorOf(c.get('principal')),
+      nowMs: deps.clock.now(),
       patch: {
+        name: patch.name,
         description: patch.description,
         scope: patch.scope,
         allowed_model_names: patch.allowed_model_names,
         expires_at: patch.expires_at,
         is_active: patch.is_active,
         ...limits,
+        metadata: patch.metadata,
+        allowed_ips: patch.allowed_ips,
       },
     })
-    if (updated === undefined) {
-      throw new GatewayError('not_found', { message: 'API key not found.' })
+    if (!outcome.ok) {
+      throw outcome.reason === 'not_found'
+        ? new GatewayError('not_found', { message: 'API key not found.' })
+        : refusalError(outcome, { custom: 'custom', expiry: 'expires_at' })
     }
     await deps.changes.catchUp()
-    return c.json(toApiKey(updated))
+    return c.json(toApiKey(outcome.key))
+  })
+
+  app.post('/v2/api-keys/:id/rotate', async (c) => {
+    const body = parseInput(rotateKeyBody, await readOptionalJsonBody(c))
+    const key = await findOwnKey(c, db)
+    const outcome = await rotateKey(db, {
+      id: key.id,
+      graceSeconds: body.grace_seconds ?? 0,
+      custom: body.custom_key ?? null,
+      actor: actorOf(c.get('principal')),
+      nowMs: deps.clock.now(),
+    })
+    if (!outcome.ok) {
+      throw outcome.reason === 'not_found'
+        ? new GatewayError('not_found', { message: 'API key not found.' })
+        : refusalError(outcome, { custom: 'custom_key', expiry: 'expires_at' })
+    }
+    await deps.changes.catchUp()
+    const rotated: CreatedApiKey = { ...toApiKey(outcome.key), value: outcome.value }
+    c.header('cache-control', 'no-store')
+    return c.json(rotated)
   })
 
   app.delete('/v2/api-keys/:id', async (c) => {
@@ -181,6 +216,35 @@ async function checkWithinOwnerLimits(
   }
 }
 
+/** The error for a refused key write; `fields` names the request's fields for the custom value and the expiry. */
+function refusalError(
+  refusal: KeyWriteRefusal,
+  fields: { custom: string; expiry: string },
+): GatewayError {
+  switch (refusal.reason) {
+    case 'weak_custom_value':
+      return new GatewayError('validation_error', {
+        message: refusal.message,
+        param: fields.custom,
+      })
+    case 'lifetime_policy':
+      return new GatewayError('validation_error', {
+        message: refusal.message,
+        param: fields.expiry,
+      })
+    case 'duplicate_name':
+      return new GatewayError('conflict', {
+        message: 'This owner already has a key with this name.',
+        param: 'name',
+      })
+    case 'duplicate_value':
+      return new GatewayError('conflict', {
+        message: 'This key value is already in use.',
+        param: fields.custom,
+      })
+  }
+}
+
 function actorOf(principal: Principal): AuditActor {
   return { userId: principal.userId, keyId: principal.keyId }
 }
@@ -192,7 +256,7 @@ function refuseFixedFields(raw: unknown): void {
   const fixed = FIXED_KEY_FIELDS.find((f) => f in raw)
   if (fixed !== undefined) {
     throw new GatewayError('validation_error', {
-      message: `The ${fixed} of an API key cannot be changed; create a new key instead.`,
+      message: `The ${fixed} of an API key cannot be changed with PUT; rotate the key instead (POST /v2/api-keys/{id}/rotate).`,
       param: fixed,
     })
   }

@@ -5,6 +5,7 @@ import type { AppEnv } from '../../http/app-env.js'
 import { GatewayError } from '../../http/gateway-error.js'
 import { toPage } from '../../http/page.js'
 import { parseInput, readJsonBody, readQuery } from '../../http/request-input.js'
+import { countAllowlistsNaming } from '../../keys/key-repository.js'
 import { requireAdmin } from '../../middleware/auth.js'
 import {
   createModel,
@@ -15,7 +16,12 @@ import {
 } from '../../models/model-admin.js'
 import { CreateModelBody, ListModelsQuery, UpdateModelBody } from '../../models/model-input.js'
 import type { ModelTarget } from '../../models/model-registry.js'
-import { type ModelJson, toAdminModelJson, toUserModelJson } from '../../models/model-view.js'
+import {
+  type ModelJson,
+  type ModelKeyAllowlists,
+  toAdminModelJson,
+  toUserModelJson,
+} from '../../models/model-view.js'
 
 /**
  * /v2/models. Reads show exactly the models the caller may use (registry.listFor: owner's access ∩ the
@@ -47,6 +53,19 @@ export function registerModelRoutes(app: Hono<AppEnv>, deps: Deps): void {
       throw new GatewayError('model_not_found')
     }
     return c.json(show(principal, model))
+  })
+
+  // What a rename would carry along (the UI warns with it): keys whose allowlist names the model.
+  app.get('/v2/models/:id/key-allowlists', requireAdmin(), async (c) => {
+    const model = deps.models.findById(parseId(c))
+    if (model === undefined) {
+      throw new GatewayError('model_not_found')
+    }
+    const count: ModelKeyAllowlists = {
+      model: model.name,
+      key_count: await countAllowlistsNaming(deps.database.db, model.name),
+    }
+    return c.json(count)
   })
 
   app.post('/v2/models', requireAdmin(), async (c) => {
