@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { CLI_ACTOR } from '../audit/audit-log.js'
 import type { Config } from '../config.js'
 import { openDatabase } from '../db/database.js'
 import { migrate } from '../db/migrate.js'
@@ -71,7 +72,7 @@ export async function runKeysCreate(config: Config, args: string[]): Promise<num
     const input = body.value
     const outcome = await createKey(database.db, {
       ownerId: owner.id,
-      actor: { userId: null, keyId: null },
+      actor: CLI_ACTOR,
       nowMs: Date.now(),
       input: toCreateKeyInput(input),
     })

@@ -1,4 +1,4 @@
-import { SYSTEM_ACTOR } from '../audit/audit-log.js'
+import { CLI_ACTOR } from '../audit/audit-log.js'
 import { recordUnlock } from '../auth/login-unlock.js'
 import type { Config } from '../config.js'
 import { openDatabase } from '../db/database.js'
@@ -37,11 +37,11 @@ export async function runResetAdminPassword(
       await resetAdminAccount(tx, {
         passwordHash,
         requirePasswordChange: given === undefined,
-        actor: SYSTEM_ACTOR,
-        action: 'user.admin_password_reset',
+        actor: CLI_ACTOR,
+        action: 'user.reset_admin_password',
       })
       // The way back in must also work while the login throttle is holding admin out.
-      await recordUnlock(tx, { username: ADMIN_USERNAME }, SYSTEM_ACTOR)
+      await recordUnlock(tx, { username: ADMIN_USERNAME }, CLI_ACTOR)
     })
   } finally {
     await database.close()

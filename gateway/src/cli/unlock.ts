@@ -1,6 +1,6 @@
 import { isIP } from 'node:net'
 import { parseArgs } from 'node:util'
-import { SYSTEM_ACTOR } from '../audit/audit-log.js'
+import { CLI_ACTOR } from '../audit/audit-log.js'
 import type { ThrottleTarget } from '../auth/login-throttle.js'
 import { encodeUnlockTarget, unlockLogins } from '../auth/login-unlock.js'
 import type { Config } from '../config.js'
@@ -53,7 +53,7 @@ export async function runUnlock(config: Config, args: string[]): Promise<number>
   const database = await openDatabase(databaseOptionsFor(config))
   try {
     await migrate(database)
-    await unlockLogins(database.db, target, SYSTEM_ACTOR)
+    await unlockLogins(database.db, target, CLI_ACTOR)
   } finally {
     await database.close()
   }

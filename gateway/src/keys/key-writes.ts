@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { diffFields } from '../audit/audit-diff.js'
 import { type AuditActor, recordAudit } from '../audit/audit-log.js'
 import { recordChange } from '../changes/change-feed.js'
 import type { Scope, Tables } from '../db/tables.js'
@@ -117,6 +118,15 @@ function uniqueViolation(err: unknown): 'duplicate_name' | 'duplicate_value' | u
     : undefined
 }
 
+/** The fields an edit may change; the value and its hash never change and are never recorded. */
+const AUDITED_KEY_FIELDS = [
+  'description',
+  'scope',
+  'allowed_model_names',
+  'expires_at',
+  'is_active',
+] as const satisfies readonly (keyof KeyPatch)[]
+
 /** Applies `patch`; undefined when the key no longer exists. */
 export async function editKey(
   db: Kysely<Tables>,
@@ -124,8 +134,9 @@ export async function editKey(
 ): Promise<ApiKeyRecord | undefined> {
   const { id, patch, actor } = options
   return db.transaction().execute(async (tx) => {
-    const updated = await updateApiKey(tx, id, patch)
-    if (updated === undefined) {
+    const before = await findApiKeyById(tx, id)
+    const updated = before === undefined ? undefined : await updateApiKey(tx, id, patch)
+    if (before === undefined || updated === undefined) {
       return undefined
     }
     await recordChange(tx, 'key', updated.key_hash)
@@ -134,9 +145,9 @@ export async function editKey(
       action: 'api_key.update',
       target: { type: 'api_key', id },
       details: {
-        ...patch,
-        expires_at:
-          patch.expires_at === undefined ? undefined : (patch.expires_at?.toISOString() ?? null),
+        name: before.name,
+        owner_user_id: before.user_id,
+        changes: diffFields(before, patch, AUDITED_KEY_FIELDS),
       },
     })
     return findApiKeyById(tx, id)

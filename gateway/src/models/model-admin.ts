@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely'
-import { recordAudit } from '../audit/audit-log.js'
+import { type AuditActor, recordAudit } from '../audit/audit-log.js'
 import { recordChange } from '../changes/change-feed.js'
 import type { AccessPolicy, Backend, Tables } from '../db/tables.js'
+import { modelChanges, readModelAuditState } from './model-audit-state.js'
 import {
   type DesiredInstance,
   deleteModel,
@@ -31,10 +32,7 @@ export interface ModelInput {
 
 export type ModelPatch = Partial<ModelInput>
 
-export interface Actor {
-  userId: number
-  keyId: number | null
-}
+export type Actor = AuditActor & { userId: number }
 
 export type WriteOutcome =
   | { ok: true; id: number }
@@ -129,6 +127,7 @@ async function findEditable(tx: Kysely<Tables>, id: number) {
 export function updateModelById(db: Kysely<Tables>, id: number, patch: ModelPatch, actor: Actor) {
   return inTransaction(db, async (tx) => {
     const model = await findEditable(tx, id)
+    const before = await readModelAuditState(tx, model)
     const { allowed_user_ids, instances, ...values } = patch
     if (values.name !== undefined && values.name !== model.name) {
       await checkNameFree(tx, values.name, id)
@@ -142,12 +141,14 @@ export function updateModelById(db: Kysely<Tables>, id: number, patch: ModelPatc
     }
     await updateModel(tx, id, values)
     await recordChange(tx, 'model', String(id))
+    const updated = await findModelById(tx, id)
+    const after = updated === undefined ? before : await readModelAuditState(tx, updated)
     await recordAudit(tx, {
       actor,
       action: 'model.update',
       target: { type: 'model', id },
-      // Field names only: values could hold instance credentials.
-      details: { name: values.name ?? model.name, fields: Object.keys(patch).sort() },
+      // Instance credentials appear only as '[redacted]' (model-audit-state.ts).
+      details: { name: after.name, changes: modelChanges(before, after) },
     })
     return id
   })

@@ -3,3 +3,4 @@
 // How to add one, and what a migration may change during a rolling upgrade: docs/migrations.md.
 export * as '0001_initial' from './0001_initial.js'
 export * as '0002_model_routes' from './0002_model_routes.js'
+export * as '0006_audit_actors' from './0006_audit_actors.js'

@@ -1,5 +1,5 @@
 import type { Context, Hono } from 'hono'
-import type { AuditActor } from '../../audit/audit-log.js'
+import { type AuditActor, userActor } from '../../audit/audit-log.js'
 import { ownerFilter } from '../../auth/owner-filter.js'
 import type { Principal } from '../../auth/principal.js'
 import type { Deps } from '../../deps.js'
@@ -109,7 +109,7 @@ export function registerApiKeyRoutes(app: Hono<AppEnv>, deps: Deps): void {
 }
 
 function actorOf(principal: Principal): AuditActor {
-  return { userId: principal.userId, keyId: principal.keyId }
+  return userActor(principal.userId, principal.keyId)
 }
 
 function refuseFixedFields(raw: unknown): void {
