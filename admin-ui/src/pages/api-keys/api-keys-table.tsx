@@ -116,9 +116,7 @@ export function ApiKeysTable(props: ApiKeysTableProps) {
               <td data-label="Status">
                 <StatusBadge apiKey={key} now={now} />
               </td>
-              <td class="nowrap" data-label="Last used">
-                {formatDateTime(key.last_used_at, 'Never')}
-              </td>
+              <td data-label="Last used">{formatDateTime(key.last_used_at, 'Never')}</td>
               <td class="nowrap" data-label="Created">
                 {formatDate(key.created_at)}
               </td>
