@@ -17,9 +17,8 @@ function ChangesCell({ event }: { event: AuditEvent }) {
         <ul class="change-list">
           {changes.map((c) => (
             <li key={c.field}>
-              <span class="change-field">{c.field}</span> <span class="change-old">{c.old}</span>{' '}
-              <span aria-hidden="true">→</span>
-              <span class="sr-only">to</span> <span class="change-new">{c.new}</span>
+              <span class="change-field">{c.field}</span> <span class="change-old">{c.old}</span> →{' '}
+              <span class="change-new">{c.new}</span>
             </li>
           ))}
         </ul>
