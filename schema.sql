@@ -109,7 +109,8 @@ CREATE TABLE IF NOT EXISTS audit_events (
   action text NOT NULL,
   target_type text NOT NULL,
   target_id text,
-  details jsonb NOT NULL DEFAULT '{}'
+  details jsonb NOT NULL DEFAULT '{}',
+  actor_kind text CHECK (actor_kind IN ('user', 'cli', 'system'))
 );
 CREATE INDEX IF NOT EXISTS audit_events_at_idx ON audit_events (at);
 

@@ -33,6 +33,12 @@ export type Backend = 'vllm' | 'llama.cpp' | 'openai'
 export type AccessPolicy = 'authed' | 'allowed_users'
 export type Health = 'healthy' | 'unhealthy' | 'unknown'
 
+export type {
+  ActorKind,
+  AuditAction,
+  AuditTargetType,
+} from '../../gateway/src/audit/audit-actions.js'
 /** Every list endpoint answers `{items, pagination}` (GPUStack's shape). */
 export type { Page, Pagination } from '../../gateway/src/http/page.js'
+export type { AuditEvent, AuditEventPage } from '../../gateway/src/routes/v2/audit-events.js'
 export type { UsageItem, UsageReport } from '../../gateway/src/routes/v2/usage.js'

@@ -3,6 +3,7 @@ import { useSession } from '../api/api-context.js'
 import { navigate, type RoutePath, replaceRoute, useRoute } from '../lib/router.js'
 import { ApiDocsPage } from '../pages/api-docs/api-docs-page.js'
 import { ApiKeysPage } from '../pages/api-keys/api-keys-page.js'
+import { AuditLogPage } from '../pages/audit-log/audit-log-page.js'
 import { ChangePasswordForm } from '../pages/change-password-form.js'
 import { ModelsPage } from '../pages/models/models-page.js'
 import { SettingsPage } from '../pages/settings/settings-page.js'
@@ -40,7 +41,7 @@ export function Layout({ onLogOut, onUserChanged }: LayoutProps) {
   const route = useRoute()
   const [changingPassword, setChangingPassword] = useState(false)
   const [notice, setNotice] = useState<string | null>(null)
-  const adminOnly = route === '/users' || route === '/settings'
+  const adminOnly = route === '/users' || route === '/settings' || route === '/audit-log'
   const page = adminOnly && !user.is_admin ? '/api-keys' : route
   // So the keys list's URL state, Back and reload belong to the page shown.
   useEffect(() => {
@@ -70,6 +71,7 @@ export function Layout({ onLogOut, onUserChanged }: LayoutProps) {
         <p class="nav-section">Access Control</p>
         <NavLink to="/api-keys" label="API Keys" current={page} />
         {user.is_admin && <NavLink to="/users" label="Users" current={page} />}
+        {user.is_admin && <NavLink to="/audit-log" label="Audit log" current={page} />}
         <p class="nav-section">Resources</p>
         <NavLink to="/models" label="Models" current={page} />
         <NavLink to="/usage" label="Usage" current={page} />
@@ -90,6 +92,7 @@ export function Layout({ onLogOut, onUserChanged }: LayoutProps) {
         {page === '/usage' && <UsagePage key={window.location.search} />}
         {page === '/users' && <UsersPage onSelfChanged={onUserChanged} />}
         {page === '/settings' && <SettingsPage />}
+        {page === '/audit-log' && <AuditLogPage />}
         {page === '/api-docs' && <ApiDocsPage />}
       </main>
       {changingPassword && (

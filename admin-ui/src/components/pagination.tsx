@@ -9,7 +9,7 @@ interface PaginationProps {
   onPerPage: (perPage: number) => void
 }
 
-function PaginationBar({ pagination, onPage, onPerPage }: PaginationProps) {
+export function PaginationBar({ pagination, onPage, onPerPage }: PaginationProps) {
   const { page, perPage, total, totalPage } = pagination
   const pages = Math.max(1, totalPage)
   return (

@@ -1,11 +1,19 @@
 import { useEffect, useState } from 'preact/hooks'
 
-export type RoutePath = '/api-keys' | '/models' | '/users' | '/usage' | '/settings' | '/api-docs'
+export type RoutePath =
+  | '/api-keys'
+  | '/models'
+  | '/users'
+  | '/audit-log'
+  | '/usage'
+  | '/settings'
+  | '/api-docs'
 
 const ROUTES: readonly RoutePath[] = [
   '/api-keys',
   '/models',
   '/users',
+  '/audit-log',
   '/usage',
   '/settings',
   '/api-docs',

@@ -7,6 +7,8 @@ export interface FormSubmit<E> {
   errors: E
   /** True while a request is out; the submit button is disabled meanwhile. */
   busy: boolean
+  /** Replaces the messages shown (a field the user has just changed drops its own). */
+  setErrors: (update: (errors: E) => E) => void
   submit: <B>(
     event: Event,
     checked: Checked<E, B>,
@@ -38,7 +40,7 @@ export function useFormSubmit<E>(none: E, fromError: (err: unknown) => E): FormS
       setBusy(false)
     }
   }
-  return { errors, busy, submit }
+  return { errors, busy, submit, setErrors }
 }
 
 /** For forms whose checks give one message, or null when the input is fine. */

@@ -21,4 +21,27 @@ describe('withoutSecrets', () => {
     const details = { fields: ['password', 'is_admin'], is_custom: true, api_key: null }
     expect(withoutSecrets(details)).toEqual(details)
   })
+
+  it("keeps a secret field's change as {old, new}, both sides redacted, and redacts credentials inside a diff", () => {
+    const details = {
+      changes: {
+        password: { old: 'scrypt$old-hash', new: 'scrypt$new-hash' },
+        instances: {
+          old: [{ url: 'http://a', api_key: 'sk-old' }],
+          new: [{ url: 'http://a', api_key: null }],
+        },
+        full_name: { old: '', new: 'Dora' },
+      },
+    }
+    expect(withoutSecrets(details)).toEqual({
+      changes: {
+        password: { old: '[redacted]', new: '[redacted]' },
+        instances: {
+          old: [{ url: 'http://a', api_key: '[redacted]' }],
+          new: [{ url: 'http://a', api_key: null }],
+        },
+        full_name: { old: '', new: 'Dora' },
+      },
+    })
+  })
 })

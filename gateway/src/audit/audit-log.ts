@@ -1,25 +1,37 @@
 import { type Kysely, sql } from 'kysely'
 import type { Tables } from '../db/tables.js'
+import type { ActorKind, AuditAction, AuditTargetType } from './audit-actions.js'
+import { REDACTED } from './audit-diff.js'
 
-/** Who made a change: a user through a session or one of their keys, or nobody (start-up, the CLI). */
+export type { AuditTargetType } from './audit-actions.js'
+
+/**
+ * Who made a change: a user through a session or one of their keys (`kind: 'user'`), an operator running the
+ * `keygate` CLI, or the gateway itself (start-up: bootstrap admin, models file).
+ */
 export interface AuditActor {
+  readonly kind: ActorKind
   readonly userId: number | null
   readonly keyId: number | null
 }
 
-export const SYSTEM_ACTOR: AuditActor = { userId: null, keyId: null }
+export const SYSTEM_ACTOR: AuditActor = { kind: 'system', userId: null, keyId: null }
+export const CLI_ACTOR: AuditActor = { kind: 'cli', userId: null, keyId: null }
 
-export type AuditTargetType = 'api_key' | 'user' | 'model' | 'login' | 'settings'
+/** A signed-in user (session: keyId null) or one of their API keys. */
+export function userActor(userId: number, keyId: number | null): AuditActor & { userId: number } {
+  return { kind: 'user', userId, keyId }
+}
 
 export interface AuditEntry {
   readonly actor: AuditActor
-  /** `<target>.<verb>`, e.g. `api_key.create`, `user.password_changed`. */
-  readonly action: string
+  /** `<target>.<verb>`, e.g. `api_key.create`, `user.change_password` (audit-actions.ts). */
+  readonly action: AuditAction
   readonly target: { readonly type: AuditTargetType; readonly id: number | string }
   /**
-   * What changed, for a human reading the trail: names, ids, flags and field names. Never a key value or hash, a
-   * password or its hash, a session token or an instance credential (values of fields that may hold one are left
-   * out by the callers; `withoutSecrets` is the safety net).
+   * What changed, for a human reading the trail: names, ids, flags and, for an update, `changes: {field: {old,
+   * new}}` (audit-diff.ts). Never a key value or hash, a password or its hash, a session token or an instance
+   * credential (callers leave them out or record SECRET_CHANGE; `withoutSecrets` is the safety net).
    */
   readonly details?: Record<string, unknown>
 }
@@ -36,6 +48,7 @@ export async function recordAudit(db: Kysely<Tables>, entry: AuditEntry): Promis
   await db
     .insertInto('audit_events')
     .values({
+      actor_kind: entry.actor.kind,
       actor_user_id: entry.actor.userId,
       actor_key_id: entry.actor.keyId,
       action: entry.action,
@@ -47,13 +60,32 @@ export async function recordAudit(db: Kysely<Tables>, entry: AuditEntry): Promis
     .execute()
 }
 
-/** A copy of `details` in which the value of every member named like a secret is '[redacted]', at any depth. */
+/** Nulls and flags say whether something is set without giving it away; anything else is replaced. */
+function redact(value: unknown): unknown {
+  return value === null || typeof value === 'boolean' ? value : REDACTED
+}
+
+function isFieldChange(value: unknown): value is { old: unknown; new: unknown } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return false
+  }
+  const names = Object.keys(value)
+  return names.length === 2 && names.includes('old') && names.includes('new')
+}
+
+/**
+ * A copy of `details` in which the value of every member named like a secret is '[redacted]', at any depth; a
+ * secret field's `{old, new}` change keeps its shape with both sides redacted.
+ */
 export function withoutSecrets(details: Record<string, unknown>): Record<string, unknown> {
   return JSON.parse(
-    JSON.stringify(details, (name, value: unknown) =>
-      name !== '' && SECRET_NAMES.test(name) && value !== null && typeof value !== 'boolean'
-        ? '[redacted]'
-        : value,
-    ),
+    JSON.stringify(details, (name, value: unknown) => {
+      if (name === '' || !SECRET_NAMES.test(name)) {
+        return value
+      }
+      return isFieldChange(value)
+        ? { old: redact(value.old), new: redact(value.new) }
+        : redact(value)
+    }),
   )
 }

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { CLI_ACTOR } from '../audit/audit-log.js'
 import { migrate } from '../db/migrate.js'
 import { checkInput } from '../http/input-check.js'
 import { createKeyBody, toCreateKeyInput } from '../keys/key-input.js'
@@ -70,7 +71,7 @@ export async function runKeysCreate(ctx: CommandContext, args: string[]): Promis
     const input = body.value
     const outcome = await createKey(database.db, {
       ownerId: owner.id,
-      actor: { userId: null, keyId: null },
+      actor: CLI_ACTOR,
       nowMs: Date.now(),
       input: toCreateKeyInput(input),
     })

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { CLI_ACTOR } from '../audit/audit-log.js'
 import { migrate } from '../db/migrate.js'
 import { checkInput } from '../http/input-check.js'
 import { rotateKeyBody } from '../keys/key-input.js'
@@ -58,7 +59,7 @@ export async function runKeysRotate(ctx: CommandContext, args: string[]): Promis
       id: keyId,
       graceSeconds: body.value.grace_seconds ?? 0,
       custom: body.value.custom_key ?? null,
-      actor: { userId: null, keyId: null },
+      actor: CLI_ACTOR,
       nowMs: Date.now(),
     })
     if (!outcome.ok) {

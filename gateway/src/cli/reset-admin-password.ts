@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { SYSTEM_ACTOR } from '../audit/audit-log.js'
+import { CLI_ACTOR } from '../audit/audit-log.js'
 import { recordUnlock } from '../auth/login-unlock.js'
 import { migrate } from '../db/migrate.js'
 import { ADMIN_USERNAME, generatePassword, resetAdminAccount } from '../users/admin-account.js'
@@ -40,11 +40,11 @@ export async function runResetAdminPassword(ctx: CommandContext, args: string[])
       await resetAdminAccount(tx, {
         passwordHash,
         requirePasswordChange: given === undefined,
-        actor: SYSTEM_ACTOR,
-        action: 'user.admin_password_reset',
+        actor: CLI_ACTOR,
+        action: 'user.reset_admin_password',
       })
       // The way back in must also work while the login throttle is holding admin out.
-      await recordUnlock(tx, { username: ADMIN_USERNAME }, SYSTEM_ACTOR)
+      await recordUnlock(tx, { username: ADMIN_USERNAME }, CLI_ACTOR)
     })
   })
   if (given === undefined) {

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net'
 import { parseArgs } from 'node:util'
-import { SYSTEM_ACTOR } from '../audit/audit-log.js'
+import { CLI_ACTOR } from '../audit/audit-log.js'
 import type { ThrottleTarget } from '../auth/login-throttle.js'
 import { encodeUnlockTarget, unlockLogins } from '../auth/login-unlock.js'
 import { migrate } from '../db/migrate.js'
@@ -51,7 +51,7 @@ export async function runUnlock(ctx: CommandContext, args: string[]): Promise<nu
   }
   await ctx.useDatabase(async (database) => {
     await migrate(database)
-    await unlockLogins(database.db, target, SYSTEM_ACTOR)
+    await unlockLogins(database.db, target, CLI_ACTOR)
   })
   io.out(`Failed logins cleared (${encodeUnlockTarget(target)}) on every running gateway.`)
   return 0

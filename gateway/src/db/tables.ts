@@ -126,6 +126,8 @@ export interface AuditEventsTable {
   target_type: string
   target_id: string | null
   details: ColumnType<Record<string, unknown>, string | undefined, string>
+  /** Null only in rows a previous release wrote during a rolling upgrade (see migration 0006). */
+  actor_kind: 'user' | 'cli' | 'system' | null
 }
 
 export interface SettingsTable {
@@ -259,6 +261,7 @@ export const TABLE_COLUMNS: Record<keyof Tables, readonly string[]> = {
     'target_type',
     'target_id',
     'details',
+    'actor_kind',
   ],
   settings: ['key', 'value'],
   cache_events: ['id', 'kind', 'target', 'at'],

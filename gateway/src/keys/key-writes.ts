@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { diffFields } from '../audit/audit-diff.js'
 import { type AuditActor, recordAudit } from '../audit/audit-log.js'
 import { recordChange } from '../changes/change-feed.js'
 import type { Scope, Tables } from '../db/tables.js'
@@ -163,6 +164,22 @@ function uniqueViolation(err: unknown): 'duplicate_name' | 'duplicate_value' | u
     : undefined
 }
 
+/** The fields an edit may change besides the name (its own row); the value and its hash are never recorded. */
+const AUDITED_KEY_FIELDS = [
+  'description',
+  'scope',
+  'allowed_model_names',
+  'expires_at',
+  'is_active',
+  'metadata',
+  'allowed_ips',
+  'rpm_limit',
+  'tpm_limit',
+  'max_parallel_requests',
+  'token_budget',
+  'budget_period',
+] as const satisfies readonly (keyof KeyPatch)[]
+
 export type EditKeyOutcome =
   | { ok: true; key: ApiKeyRecord }
   | KeyWriteRefusal
@@ -206,9 +223,9 @@ export async function editKey(
           action: 'api_key.update',
           target: { type: 'api_key', id },
           details: {
-            ...rest,
-            expires_at:
-              rest.expires_at === undefined ? undefined : (rest.expires_at?.toISOString() ?? null),
+            name: before.name,
+            owner_user_id: before.user_id,
+            changes: diffFields(before, rest, AUDITED_KEY_FIELDS),
           },
         })
       }

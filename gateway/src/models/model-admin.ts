@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely'
-import { recordAudit } from '../audit/audit-log.js'
+import { type AuditActor, recordAudit } from '../audit/audit-log.js'
 import { recordChange } from '../changes/change-feed.js'
 import type { AccessPolicy, Backend, Tables } from '../db/tables.js'
 import { renameInAllowlists } from '../keys/key-repository.js'
+import { modelChanges, readModelAuditState } from './model-audit-state.js'
 import { changePrice, currentPrice } from './model-prices.js'
 import {
   type DesiredInstance,
@@ -36,10 +37,7 @@ export interface ModelInput {
 
 export type ModelPatch = Partial<ModelInput>
 
-export interface Actor {
-  userId: number
-  keyId: number | null
-}
+export type Actor = AuditActor & { userId: number }
 
 export type WriteOutcome =
   | { ok: true; id: number }
@@ -141,6 +139,7 @@ async function findEditable(tx: Kysely<Tables>, id: number) {
 export function updateModelById(db: Kysely<Tables>, id: number, patch: ModelPatch, actor: Actor) {
   return inTransaction(db, async (tx) => {
     const model = await findEditable(tx, id)
+    const before = await readModelAuditState(tx, model)
     const { allowed_user_ids, instances, input_price_per_mtok, output_price_per_mtok, ...values } =
       patch
     let renamedAllowlists = 0
@@ -170,17 +169,17 @@ export function updateModelById(db: Kysely<Tables>, id: number, patch: ModelPatc
     }
     await updateModel(tx, id, values)
     await recordChange(tx, 'model', String(id))
+    const updated = await findModelById(tx, id)
+    const after = updated === undefined ? before : await readModelAuditState(tx, updated)
     await recordAudit(tx, {
       actor,
       action: 'model.update',
       target: { type: 'model', id },
-      // Field names only: values could hold instance credentials.
+      // Instance credentials appear only as '[redacted]' (model-audit-state.ts).
       details: {
-        name: values.name ?? model.name,
-        fields: Object.keys(patch).sort(),
-        ...(renamedAllowlists > 0
-          ? { previous_name: model.name, key_allowlists_renamed: renamedAllowlists }
-          : {}),
+        name: after.name,
+        changes: modelChanges(before, after),
+        ...(renamedAllowlists > 0 ? { key_allowlists_renamed: renamedAllowlists } : {}),
       },
     })
     return id

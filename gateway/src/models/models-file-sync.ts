@@ -92,7 +92,7 @@ export async function applyModelsFile(
       // One row per start-up that changed something: the file (the operator) is the actor. Names only.
       await recordAudit(tx, {
         actor: SYSTEM_ACTOR,
-        action: 'model.file_sync',
+        action: 'model.sync_file',
         target: { type: 'model', id: '*' },
         details: {
           created: result.created,

@@ -399,7 +399,8 @@ export const OPERATIONS: readonly Operation[] = [
     method: 'get',
     path: '/v2/audit-events',
     tag: 'Usage and audit',
-    summary: 'Who changed which key, user or model, and when (never a secret)',
+    summary:
+      'Who changed which key, user or model, when and how: old → new values of what changed (never a secret)',
     access: 'admin',
     query: auditQuery,
     ok: { status: 200, json: pageOf(AuditEventJson) },

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ACTOR_KINDS, AUDIT_ACTIONS } from '../audit/audit-actions.js'
 import type { ErrorBody } from '../http/error-body.js'
 import type { ApiKey, ApiKeyLimitUse, CreatedApiKey } from '../keys/api-key-view.js'
 import { MODEL_ROUTES } from '../models/model-routes.js'
@@ -260,13 +261,22 @@ export const AuditEventJson = z
   .object({
     id: z.number().int(),
     at: isoTime,
+    actor_kind: z.enum(ACTOR_KINDS).meta({
+      description:
+        "'user': a session or one of the user's API keys (actor_user_id, actor_key_id); 'cli': the keygate command line; 'system': the gateway at start-up (bootstrap admin, models file)",
+    }),
     actor_user_id: z.number().int().nullable(),
     actor_username: z.string().nullable(),
     actor_key_id: z.number().int().nullable(),
-    action: z.string(),
+    action: z.string().meta({
+      description: `\`<target>.<verb>\`: ${AUDIT_ACTIONS.join(', ')}`,
+    }),
     target_type: z.string(),
     target_id: z.string().nullable(),
-    details: z.record(z.string(), z.unknown()),
+    details: z.record(z.string(), z.unknown()).meta({
+      description:
+        "Names, ids and flags. An update's `changes` maps each changed field to `{old, new}`; a secret (password, key value or hash, instance credential) is never stored: its change reads `'[redacted]'`.",
+    }),
   })
   .meta({ id: 'AuditEvent' })
 

@@ -1,6 +1,7 @@
 import { getConnInfo } from '@hono/node-server/conninfo'
 import type { Context, Hono } from 'hono'
 import { deleteCookie } from 'hono/cookie'
+import { userActor } from '../audit/audit-log.js'
 import { SESSION_COOKIE } from '../auth/session-identify.js'
 import type { Deps } from '../deps.js'
 import type { AppEnv } from '../http/app-env.js'
@@ -101,7 +102,7 @@ export function registerAuthRoutes(app: Hono<AppEnv>, deps: Deps): void {
           param: 'new_password',
         })
       }
-      const actor = { userId: principal.userId, keyId: principal.keyId }
+      const actor = userActor(principal.userId, principal.keyId)
       const user = await changeOwnPassword(db, actor, input.new_password)
       if (user === undefined) {
         throw new GatewayError('invalid_api_key', { message: 'Your account no longer exists.' })

@@ -26,16 +26,16 @@ describe('usage CSV', () => {
       [],
     )
     expect(csv).toBe(
-      'model,requests,prompt_tokens,completion_tokens,errors,cost\r\n' +
-        '"a,b",1,2,3,0,0.5\r\n' +
-        '"say ""x""\nnow",1,2,3,0,\r\n' +
-        "'-1+1,1,2,3,0,\r\n",
+      'model,requests,prompt_tokens,completion_tokens,errors,refused,cost\r\n' +
+        '"a,b",1,2,3,0,0,0.5\r\n' +
+        '"say ""x""\nnow",1,2,3,0,0,\r\n' +
+        "'-1+1,1,2,3,0,0,\r\n",
     )
   })
 
   it('names the columns of the grouping when there is no line', () => {
     expect(usageCsv([], usageFields(['model', 'day']))).toBe(
-      'day,model,requests,prompt_tokens,completion_tokens,errors,cost\r\n',
+      'day,model,requests,prompt_tokens,completion_tokens,errors,refused,cost\r\n',
     )
   })
 

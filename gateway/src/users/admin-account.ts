@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { type Kysely, sql } from 'kysely'
+import type { AuditAction } from '../audit/audit-actions.js'
 import { type AuditActor, recordAudit } from '../audit/audit-log.js'
 import { recordChange } from '../changes/change-feed.js'
 import type { Tables } from '../db/tables.js'
@@ -22,7 +23,7 @@ export async function resetAdminAccount(
     passwordHash: string
     requirePasswordChange: boolean
     actor: AuditActor
-    action: string
+    action: AuditAction
   },
 ): Promise<UserRecord> {
   const user = await tx

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { type AuditChanges, diffFields, SECRET_CHANGE } from '../audit/audit-diff.js'
 import { type AuditActor, recordAudit } from '../audit/audit-log.js'
 import { recordChange } from '../changes/change-feed.js'
 import type { Tables } from '../db/tables.js'
@@ -66,7 +67,7 @@ export async function createUser(
     }
     await recordAudit(tx, {
       actor,
-      action: 'user.created',
+      action: 'user.create',
       target: { type: 'user', id: user.id },
       details: { username: user.username, is_admin: user.is_admin },
     })
@@ -89,7 +90,19 @@ export async function updateUser(
     await lockAdminChanges(tx)
     const current = await tx
       .selectFrom('users')
-      .select(['id', 'is_admin', 'is_active'])
+      .select([
+        'id',
+        'username',
+        'full_name',
+        'is_admin',
+        'is_active',
+        'require_password_change',
+        'rpm_limit',
+        'tpm_limit',
+        'max_parallel_requests',
+        'token_budget',
+        'budget_period',
+      ])
       .where('id', '=', id)
       .forUpdate()
       .executeTakeFirst()
@@ -122,16 +135,9 @@ export async function updateUser(
     }
     await recordAudit(tx, {
       actor,
-      action: 'user.updated',
+      action: 'user.update',
       target: { type: 'user', id },
-      details: {
-        fields: Object.entries(columns)
-          .filter(([, v]) => v !== undefined)
-          .map(([k]) => (k === 'password_hash' ? 'password' : k)),
-        is_admin: user.is_admin,
-        is_active: user.is_active,
-        ...pickLimitFields(patch),
-      },
+      details: { username: current.username, changes: userChanges(current, columns) },
     })
     return { ok: true, user }
   })
@@ -168,12 +174,33 @@ export async function deleteUser(
     await deleteUserById(tx, id)
     await recordAudit(tx, {
       actor,
-      action: 'user.deleted',
+      action: 'user.delete',
       target: { type: 'user', id },
       details: { username: current.username },
     })
     return { ok: true }
   })
+}
+
+const AUDITED_USER_FIELDS = [
+  'full_name',
+  'is_admin',
+  'is_active',
+  'require_password_change',
+  'rpm_limit',
+  'tpm_limit',
+  'max_parallel_requests',
+  'token_budget',
+  'budget_period',
+] as const
+
+/** What an edit changed; a new password is recorded as changed, never as a value or a hash. */
+function userChanges(
+  before: Pick<UserRecord, (typeof AUDITED_USER_FIELDS)[number]>,
+  columns: UserColumnsPatch,
+): AuditChanges {
+  const changes = diffFields(before, columns, AUDITED_USER_FIELDS)
+  return columns.password_hash === undefined ? changes : { ...changes, password: SECRET_CHANGE }
 }
 
 function toColumns(
@@ -224,8 +251,9 @@ export async function changeOwnPassword(
     if (user !== undefined) {
       await recordAudit(tx, {
         actor,
-        action: 'user.password_changed',
+        action: 'user.change_password',
         target: { type: 'user', id: user.id },
+        details: { username: user.username, changes: { password: SECRET_CHANGE } },
       })
     }
     return user

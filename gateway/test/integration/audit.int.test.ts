@@ -130,9 +130,9 @@ describe.each(dbTargets())('audit trail on %s', (target) => {
         .json as unknown as AuditEventPage
       const actions = page.items.map((e) => e.action)
       for (const action of [
-        'user.created',
-        'user.updated',
-        'user.password_changed',
+        'user.create',
+        'user.update',
+        'user.change_password',
         'api_key.create',
         'api_key.update',
         'api_key.delete',
@@ -190,7 +190,7 @@ describe.each(dbTargets())('audit trail on %s', (target) => {
         )
       ).json as unknown as AuditEventPage
       expect(one.items).toHaveLength(1)
-      const carolId = (await admin('GET', '/v2/audit-events?action=user.created'))
+      const carolId = (await admin('GET', '/v2/audit-events?action=user.create'))
         .json as unknown as AuditEventPage
       const carol = carolId.items.find((e) => e.details.username === 'carol')
       const byCarol = (await admin('GET', `/v2/audit-events?actor_user_id=${carol?.target_id}`))
@@ -225,10 +225,11 @@ describe.each(dbTargets())('audit trail on %s', (target) => {
       }
       await applyModelsFile(gw.database.db, [spec])
       await applyModelsFile(gw.database.db, [spec]) // unchanged: no second row
-      const page = (await admin('GET', '/v2/audit-events?action=model.file_sync'))
+      const page = (await admin('GET', '/v2/audit-events?action=model.sync_file'))
         .json as unknown as AuditEventPage
       expect(page.items).toHaveLength(1)
       expect(page.items[0]).toMatchObject({
+        actor_kind: 'system',
         actor_user_id: null,
         actor_key_id: null,
         target_type: 'model',

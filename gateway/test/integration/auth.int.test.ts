@@ -353,7 +353,7 @@ describe.each(dbTargets())('/auth on %s', (target) => {
         .select(['action', sql<string>`details::text`.as('details')])
         .where('target_id', '=', String(u.id))
         .execute()
-      expect(audit.map((a) => a.action)).toContain('user.password_changed')
+      expect(audit.map((a) => a.action)).toContain('user.change_password')
       expect(JSON.stringify(audit)).not.toContain('a-new-password-9')
     })
   })

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { SYSTEM_ACTOR } from '../../src/audit/audit-log.js'
+import { CLI_ACTOR } from '../../src/audit/audit-log.js'
 import { unlockLogins } from '../../src/auth/login-unlock.js'
 import { seedUser } from '../support/seed.js'
 import {
@@ -86,7 +86,7 @@ describe.each(dbTargets())('login throttle on %s', (target) => {
   it('is cleared on this replica by the unlock the CLI records', async () => {
     const carol = await seedUser(gw.database.db, { username: 'carol' })
     await lockOut(gw, 'carol')
-    await unlockLogins(gw.database.db, { username: 'carol' }, SYSTEM_ACTOR)
+    await unlockLogins(gw.database.db, { username: 'carol' }, CLI_ACTOR)
     await gw.deps.changes.catchUp()
     expect((await login(gw, 'carol', carol.password)).status).toBe(200)
     const audit = await gw.database.db

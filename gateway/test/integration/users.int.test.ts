@@ -298,7 +298,7 @@ describe.each(dbTargets())('/v2/users on %s', (target) => {
         .where('target_id', '=', String(created.id))
         .orderBy('id')
         .execute()
-      expect(audit.map((a) => a.action)).toEqual(['user.created', 'user.updated', 'user.deleted'])
+      expect(audit.map((a) => a.action)).toEqual(['user.create', 'user.update', 'user.delete'])
       expect(audit.every((a) => a.actor_user_id === adminId)).toBe(true)
       expect(audit[1]?.details).toContain('password')
       const text = JSON.stringify(audit)

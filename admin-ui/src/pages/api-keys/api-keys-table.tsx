@@ -20,13 +20,16 @@ interface ApiKeysTableProps {
 
 function ExpirationCell({ apiKey, now }: { apiKey: ApiKey; now: Date }) {
   if (apiKey.expires_at === null) {
-    return <td class="nowrap">Never</td>
+    return (
+      <td class="nowrap" data-label="Expiration">
+        Never
+      </td>
+    )
   }
   const expired = isExpired(apiKey.expires_at, now)
   return (
-    <td class="nowrap">
+    <td class={expired ? 'nowrap text-danger' : 'nowrap'} data-label="Expiration">
       {formatDate(apiKey.expires_at)}
-      {expired && <span class="badge badge-danger">Expired</span>}
       {isExpiringSoon(apiKey.expires_at, now) && (
         <span class="badge badge-warning" title="Expires within 7 days">
           Expires soon
@@ -34,6 +37,17 @@ function ExpirationCell({ apiKey, now }: { apiKey: ApiKey; now: Date }) {
       )}
     </td>
   )
+}
+
+/** What the gateway does with the key now: a disabled or expired key is refused, an active one works. */
+function StatusBadge({ apiKey, now }: { apiKey: ApiKey; now: Date }) {
+  if (!apiKey.is_active) {
+    return <span class="badge badge-muted">Disabled</span>
+  }
+  if (isExpired(apiKey.expires_at, now)) {
+    return <span class="badge badge-danger">Expired</span>
+  }
+  return <span class="badge badge-ok">Active</span>
 }
 
 export function ApiKeysTable(props: ApiKeysTableProps) {
@@ -53,7 +67,7 @@ export function ApiKeysTable(props: ApiKeysTableProps) {
   const allSelected = keys.length > 0 && keys.every((k) => selected.has(k.id))
   return (
     <div class="table-wrap">
-      <table class="table">
+      <table class="table table-cards">
         <thead>
           <tr>
             <th scope="col" class="col-check">
@@ -92,7 +106,7 @@ export function ApiKeysTable(props: ApiKeysTableProps) {
           )}
           {keys.map((key) => (
             <tr key={key.id} class={isExpired(key.expires_at, now) ? 'row-expired' : undefined}>
-              <td class="col-check">
+              <td class="col-check" data-label="Select">
                 <input
                   type="checkbox"
                   aria-label={`Select ${key.name}`}
@@ -104,11 +118,15 @@ export function ApiKeysTable(props: ApiKeysTableProps) {
                 {key.name}
                 {key.description !== '' && <span class="cell-sub">{key.description}</span>}
               </th>
-              <td class="nowrap">
+              <td class="nowrap" data-label="Key">
                 <code>{key.masked_value}</code>
               </td>
-              {showCreator && <td>{key.user_name}</td>}
-              <td>
+              {showCreator && (
+                <td class="nowrap" data-label="Creator">
+                  {key.user_name}
+                </td>
+              )}
+              <td data-label="Permissions">
                 {permissionLines(key).map((line) => (
                   <span key={line} class="cell-line">
                     {line}
@@ -117,16 +135,14 @@ export function ApiKeysTable(props: ApiKeysTableProps) {
               </td>
               <LimitsCell apiKey={key} />
               <ExpirationCell apiKey={key} now={now} />
-              <td>
-                {key.is_active ? (
-                  <span class="badge badge-ok">Active</span>
-                ) : (
-                  <span class="badge badge-muted">Disabled</span>
-                )}
+              <td data-label="Status">
+                <StatusBadge apiKey={key} now={now} />
               </td>
-              <td class="nowrap">{formatDateTime(key.last_used_at, 'Never')}</td>
-              <td class="nowrap">{formatDate(key.created_at)}</td>
-              <td class="cell-actions">
+              <td data-label="Last used">{formatDateTime(key.last_used_at, 'Never')}</td>
+              <td class="nowrap" data-label="Created">
+                {formatDate(key.created_at)}
+              </td>
+              <td class="cell-actions" data-label="Operations">
                 <button type="button" class="btn btn-small" onClick={() => onEdit(key)}>
                   Edit
                 </button>

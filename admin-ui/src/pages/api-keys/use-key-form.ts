@@ -17,12 +17,34 @@ export interface InvalidProps {
   'aria-describedby'?: string
 }
 
+/** The message each form field's edits answer: changing a field clears what was said about it. */
+const ERROR_OF_FIELD: Readonly<Record<string, keyof FieldErrors>> = {
+  name: 'name',
+  type: 'customKey',
+  customKey: 'customKey',
+  expiry: 'expiry',
+  customDate: 'expiry',
+  permissions: 'allowedModels',
+}
+
 /** The state both key dialogs (Add and Edit) keep: the form, its errors and the submit cycle. */
-export function useKeyForm<F>(initial: () => F): KeyForm<F> {
+export function useKeyForm<F extends object>(initial: () => F): KeyForm<F> {
   const id = useId()
   const [form, setForm] = useState<F>(initial)
   const submission = useFormSubmit<KeyDialogErrors>({}, placeApiError)
-  const set = (patch: Partial<F>) => setForm((f) => ({ ...f, ...patch }))
+  const set = (patch: Partial<F>) => {
+    setForm((f) => ({ ...f, ...patch }))
+    const answered = Object.keys(patch).flatMap((field) => ERROR_OF_FIELD[field] ?? [])
+    if (answered.some((field) => submission.errors[field] !== undefined)) {
+      submission.setErrors((errors) => {
+        const next = { ...errors }
+        for (const field of answered) {
+          delete next[field]
+        }
+        return next
+      })
+    }
+  }
   const invalid = (field: keyof FieldErrors): InvalidProps =>
     submission.errors[field] === undefined
       ? {}

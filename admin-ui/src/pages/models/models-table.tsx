@@ -47,7 +47,7 @@ function Instances({ model }: { model: AdminModel }) {
 export function ModelsTable({ models, isAdmin, onEdit, onDelete }: ModelsTableProps) {
   return (
     <div class="table-wrap">
-      <table class="table">
+      <table class="table table-cards">
         <thead>
           <tr>
             <th scope="col">Name</th>
@@ -73,16 +73,22 @@ export function ModelsTable({ models, isAdmin, onEdit, onDelete }: ModelsTablePr
                 {m.name}
                 {m.description !== '' && <span class="cell-sub">{m.description}</span>}
               </th>
-              <td>{BACKEND_LABELS[m.backend]}</td>
-              <td class="nowrap">{priceText(m)}</td>
+              <td data-label="Backend">{BACKEND_LABELS[m.backend]}</td>
+              <td class="nowrap" data-label="Price per 1M (in / out)">
+                {priceText(m)}
+              </td>
               {isAdminModel(m) ? (
                 <>
-                  <td>{m.upstream_model_name ?? <span class="muted">same as name</span>}</td>
-                  <td>{m.access_policy === 'authed' ? 'All users' : 'Allowed users'}</td>
-                  <td>
+                  <td data-label="Upstream">
+                    {m.upstream_model_name ?? <span class="muted">same as name</span>}
+                  </td>
+                  <td data-label="Access">
+                    {m.access_policy === 'authed' ? 'All users' : 'Allowed users'}
+                  </td>
+                  <td data-label="Instances">
                     <Instances model={m} />
                   </td>
-                  <td class="cell-actions">
+                  <td class="cell-actions" data-label="Operations">
                     {m.managed_by === 'file' ? (
                       <span class="badge badge-muted" title="Declared in KEYGATE_MODELS_FILE">
                         Models file (read-only)
@@ -104,7 +110,7 @@ export function ModelsTable({ models, isAdmin, onEdit, onDelete }: ModelsTablePr
                   </td>
                 </>
               ) : (
-                <td>
+                <td data-label="Health">
                   <HealthBadge health={m.health} />
                 </td>
               )}

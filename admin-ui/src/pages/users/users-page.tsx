@@ -110,6 +110,22 @@ export function UsersPage({ onSelfChanged }: UsersPageProps) {
           </p>
         </ConfirmDialog>
       )}
+      {dialog?.kind === 'delete' && (
+        <ConfirmDialog
+          title="Delete user"
+          confirmLabel="Delete"
+          danger
+          onClose={() => setDialog(null)}
+          onConfirm={async () => {
+            await api.delete(`/v2/users/${dialog.user.id}`)
+            done(`User “${dialog.user.username}” deleted.`, dialog.user)
+          }}
+        >
+          <p>
+            {`Delete “${dialog.user.username}”? Their API keys are deleted with them and stop working at once. This cannot be undone.`}
+          </p>
+        </ConfirmDialog>
+      )}
       {dialog?.kind === 'toggle-admin' && (
         <ConfirmDialog
           title={dialog.user.is_admin ? 'Remove admin rights' : 'Make admin'}

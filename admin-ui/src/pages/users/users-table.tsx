@@ -2,7 +2,7 @@ import type { User } from '../../api-types.js'
 import { SortHeader } from '../../components/sort-header.js'
 import { formatDate } from '../../lib/format.js'
 
-export type UserAction = 'edit' | 'reset' | 'toggle-active' | 'toggle-admin'
+export type UserAction = 'edit' | 'reset' | 'toggle-active' | 'toggle-admin' | 'delete'
 
 interface UsersTableProps {
   users: User[]
@@ -15,7 +15,7 @@ interface UsersTableProps {
 export function UsersTable({ users, currentUserId, sortBy, onSort, onAction }: UsersTableProps) {
   return (
     <div class="table-wrap">
-      <table class="table">
+      <table class="table table-cards">
         <thead>
           <tr>
             <SortHeader
@@ -46,9 +46,11 @@ export function UsersTable({ users, currentUserId, sortBy, onSort, onAction }: U
                 {u.username}
                 {u.id === currentUserId && <span class="cell-sub">you</span>}
               </th>
-              <td>{u.full_name}</td>
-              <td>{u.is_admin ? <span class="badge badge-accent">Admin</span> : 'User'}</td>
-              <td>
+              <td data-label="Full name">{u.full_name}</td>
+              <td data-label="Role">
+                {u.is_admin ? <span class="badge badge-accent">Admin</span> : 'User'}
+              </td>
+              <td data-label="Status">
                 {u.is_active ? (
                   <span class="badge badge-ok">Active</span>
                 ) : (
@@ -58,28 +60,40 @@ export function UsersTable({ users, currentUserId, sortBy, onSort, onAction }: U
                   <span class="badge badge-warning">Must change password</span>
                 )}
               </td>
-              <td>{formatDate(u.created_at)}</td>
-              <td class="cell-actions">
+              <td data-label="Created">{formatDate(u.created_at)}</td>
+              <td class="cell-actions" data-label="Operations">
                 <button type="button" class="btn btn-small" onClick={() => onAction('edit', u)}>
                   Edit
                 </button>
                 <button type="button" class="btn btn-small" onClick={() => onAction('reset', u)}>
                   Reset password
                 </button>
-                <button
-                  type="button"
-                  class="btn btn-small"
-                  onClick={() => onAction('toggle-admin', u)}
-                >
-                  {u.is_admin ? 'Remove admin' : 'Make admin'}
-                </button>
-                <button
-                  type="button"
-                  class={u.is_active ? 'btn btn-small btn-danger-quiet' : 'btn btn-small'}
-                  onClick={() => onAction('toggle-active', u)}
-                >
-                  {u.is_active ? 'Deactivate' : 'Activate'}
-                </button>
+                {/* The gateway refuses to let an admin demote, deactivate or delete themself. */}
+                {u.id !== currentUserId && (
+                  <>
+                    <button
+                      type="button"
+                      class="btn btn-small"
+                      onClick={() => onAction('toggle-admin', u)}
+                    >
+                      {u.is_admin ? 'Remove admin' : 'Make admin'}
+                    </button>
+                    <button
+                      type="button"
+                      class={u.is_active ? 'btn btn-small btn-danger-quiet' : 'btn btn-small'}
+                      onClick={() => onAction('toggle-active', u)}
+                    >
+                      {u.is_active ? 'Deactivate' : 'Activate'}
+                    </button>
+                    <button
+                      type="button"
+                      class="btn btn-small btn-danger-quiet"
+                      onClick={() => onAction('delete', u)}
+                    >
+                      Delete
+                    </button>
+                  </>
+                )}
               </td>
             </tr>
           ))}

@@ -1,5 +1,5 @@
 import type { Context, Hono } from 'hono'
-import type { AuditActor } from '../../audit/audit-log.js'
+import { type AuditActor, userActor } from '../../audit/audit-log.js'
 import { ownerFilter } from '../../auth/owner-filter.js'
 import type { Principal } from '../../auth/principal.js'
 import type { Deps } from '../../deps.js'
@@ -246,7 +246,7 @@ function refusalError(
 }
 
 function actorOf(principal: Principal): AuditActor {
-  return { userId: principal.userId, keyId: principal.keyId }
+  return userActor(principal.userId, principal.keyId)
 }
 
 function refuseFixedFields(raw: unknown): void {

@@ -1,5 +1,11 @@
 import type { Hono } from 'hono'
 import { z } from 'zod'
+import {
+  ACTOR_KINDS,
+  type ActorKind,
+  AUDIT_ACTIONS,
+  AUDIT_TARGET_TYPES,
+} from '../../audit/audit-actions.js'
 import { type AuditEventRecord, listAuditEvents } from '../../audit/audit-repository.js'
 import type { Deps } from '../../deps.js'
 import type { AppEnv } from '../../http/app-env.js'
@@ -11,13 +17,16 @@ import { requireAdmin } from '../../middleware/auth.js'
 export interface AuditEvent {
   id: number
   at: string
+  /** 'user' (a session or one of the user's keys), 'cli' (the keygate command line) or 'system' (start-up). */
+  actor_kind: ActorKind
   actor_user_id: number | null
-  /** The acting user's current name; null for the system (start-up, CLI) or a user deleted since. */
+  /** The acting user's current name; null for the CLI, the system, or a user deleted since. */
   actor_username: string | null
   actor_key_id: number | null
   action: string
   target_type: string
   target_id: string | null
+  /** Names, ids and flags; an update's `changes: {field: {old, new}}`; never a secret or a hash. */
   details: Record<string, unknown>
 }
 
@@ -47,16 +56,25 @@ const instant = (endOfDay: boolean) =>
 
 const text = z.string().trim().min(1).max(256)
 
-export const auditQuery = z.object({
-  page: positiveInt(1_000_000).default(1),
-  perPage: positiveInt(1000).default(100),
-  action: text.optional(),
-  target_type: text.optional(),
-  target_id: text.optional(),
-  actor_user_id: positiveInt(Number.MAX_SAFE_INTEGER).optional(),
-  from: instant(false).optional(),
-  to: instant(true).optional(),
-})
+const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: `must be one of ${values.join(', ')}` })
+
+export const auditQuery = z
+  .object({
+    page: positiveInt(1_000_000).default(1),
+    perPage: positiveInt(1000).default(100),
+    action: oneOf(AUDIT_ACTIONS).optional(),
+    target_type: oneOf(AUDIT_TARGET_TYPES).optional(),
+    target_id: text.optional(),
+    actor_user_id: positiveInt(Number.MAX_SAFE_INTEGER).optional(),
+    actor_kind: oneOf(ACTOR_KINDS).optional(),
+    from: instant(false).optional(),
+    to: instant(true).optional(),
+  })
+  .refine((q) => q.from === undefined || q.to === undefined || q.from < q.to, {
+    path: ['to'],
+    error: 'must not be before from',
+  })
 
 /** GET /v2/audit-events: the trail of key, user and model changes, newest first; administrators only. */
 export function registerAuditEventRoutes(app: Hono<AppEnv>, deps: Deps): void {
@@ -67,6 +85,7 @@ export function registerAuditEventRoutes(app: Hono<AppEnv>, deps: Deps): void {
       targetType: q.target_type,
       targetId: q.target_id,
       actorUserId: q.actor_user_id,
+      actorKind: q.actor_kind,
       from: q.from,
       to: q.to,
       limit: q.perPage,
@@ -81,6 +100,7 @@ function toAuditEvent(r: AuditEventRecord): AuditEvent {
   return {
     id: r.id,
     at: new Date(r.at).toISOString(),
+    actor_kind: r.actor_kind,
     actor_user_id: r.actor_user_id,
     actor_username: r.actor_username,
     actor_key_id: r.actor_key_id,

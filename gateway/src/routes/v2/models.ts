@@ -1,4 +1,5 @@
 import type { Context, Hono } from 'hono'
+import { userActor } from '../../audit/audit-log.js'
 import type { Principal } from '../../auth/principal.js'
 import type { Deps } from '../../deps.js'
 import type { AppEnv } from '../../http/app-env.js'
@@ -109,7 +110,7 @@ function parseId(c: Context<AppEnv>): number {
 
 function actorOf(c: Context<AppEnv>) {
   const p = c.get('principal')
-  return { userId: p.userId, keyId: p.keyId }
+  return userActor(p.userId, p.keyId)
 }
 
 /** Turns a refused write into its error; otherwise waits until this replica's registry shows the change. */

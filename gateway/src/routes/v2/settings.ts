@@ -1,4 +1,5 @@
 import type { Hono } from 'hono'
+import { userActor } from '../../audit/audit-log.js'
 import type { Deps } from '../../deps.js'
 import type { AppEnv } from '../../http/app-env.js'
 import { parseInput, readJsonBody } from '../../http/request-input.js'
@@ -21,7 +22,7 @@ export function registerSettingsRoutes(app: Hono<AppEnv>, deps: Deps): void {
     const principal = c.get('principal')
     const settings = await updateSettings(db, {
       patch,
-      actor: { userId: principal.userId, keyId: principal.keyId },
+      actor: userActor(principal.userId, principal.keyId),
     })
     return c.json(await toSettingsJson(db, settings, new Date(deps.clock.now())))
   })

@@ -1,4 +1,5 @@
 import type { Context, Hono } from 'hono'
+import { userActor } from '../../audit/audit-log.js'
 import type { Principal } from '../../auth/principal.js'
 import type { Deps } from '../../deps.js'
 import type { AppEnv } from '../../http/app-env.js'
@@ -21,7 +22,7 @@ export type { CreateUserBody, UpdateUserBody } from '../../users/user-input.js'
 export type { UserJson } from '../../users/user-view.js'
 
 function actorOf(p: Principal): Actor {
-  return { userId: p.userId, keyId: p.keyId }
+  return userActor(p.userId, p.keyId)
 }
 
 /** Path ids are positive integers; anything else names no user. */
