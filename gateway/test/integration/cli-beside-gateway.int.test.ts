@@ -115,7 +115,7 @@ describe.each(dbTargets())('the CLI beside a running gateway on %s', (target) =>
   it('runs unlock and migrate, and refuses bad usage with 2', async () => {
     const unlock = await cli('unlock', '--all')
     expect(unlock.code).toBe(0)
-    expect(unlock.stdout).toContain('Failed logins cleared (all)')
+    expect(unlock.stdout).toContain('Failed logins cleared (*) on every running gateway')
     const migrate = await cli('migrate')
     expect(migrate).toMatchObject({ code: 0, stdout: `the database (${target}) is up to date\n` })
     expect((await cli('unlock')).code).toBe(2)
