@@ -13,7 +13,13 @@ CREATE TABLE IF NOT EXISTS users (
   is_active boolean NOT NULL DEFAULT true,
   require_password_change boolean NOT NULL DEFAULT false,
   created_at timestamptz NOT NULL DEFAULT now(),
-  updated_at timestamptz NOT NULL DEFAULT now()
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  -- Limits (docs/limits.md): null = none. A request must pass its key's and its user's.
+  rpm_limit integer CHECK (rpm_limit > 0),
+  tpm_limit integer CHECK (tpm_limit > 0),
+  max_parallel_requests integer CHECK (max_parallel_requests > 0),
+  token_budget bigint CHECK (token_budget > 0),
+  budget_period text CHECK (budget_period IN ('day', 'week', 'month'))
 );
 
 CREATE TABLE IF NOT EXISTS api_keys (
@@ -32,9 +38,19 @@ CREATE TABLE IF NOT EXISTS api_keys (
   last_used_at timestamptz,
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now(),
+  rpm_limit integer CHECK (rpm_limit > 0),
+  tpm_limit integer CHECK (tpm_limit > 0),
+  max_parallel_requests integer CHECK (max_parallel_requests > 0),
+  token_budget bigint CHECK (token_budget > 0),
+  budget_period text CHECK (budget_period IN ('day', 'week', 'month')),
+  previous_key_hash text,
+  previous_key_expires_at timestamptz,
+  metadata jsonb NOT NULL DEFAULT '{}',
+  allowed_ips text[] NOT NULL DEFAULT '{}',
   CONSTRAINT api_keys_owner_name_unique UNIQUE (user_id, name)
 );
 CREATE INDEX IF NOT EXISTS api_keys_user_id_idx ON api_keys (user_id);
+CREATE UNIQUE INDEX IF NOT EXISTS api_keys_previous_key_hash_idx ON api_keys (previous_key_hash);
 
 CREATE TABLE IF NOT EXISTS models (
   id bigserial PRIMARY KEY,
@@ -80,6 +96,8 @@ CREATE TABLE IF NOT EXISTS usage_daily (
   api_key_name text,
   user_id bigint,
   username text,
+  -- Requests a limit refused before any engine saw them; not in `requests`, never in `errors`.
+  refused bigint NOT NULL DEFAULT 0,
   PRIMARY KEY (api_key_id, model, day)
 );
 
@@ -108,4 +126,11 @@ CREATE TABLE IF NOT EXISTS cache_events (
   kind text NOT NULL,
   target text NOT NULL,
   at timestamptz NOT NULL DEFAULT now()
+);
+
+-- One row per gateway replica, renewed every 10 s: how a replica knows others are live (docs/limits.md).
+CREATE TABLE IF NOT EXISTS replica_heartbeats (
+  replica_id text PRIMARY KEY,
+  shared_limits boolean NOT NULL,
+  seen_at timestamptz NOT NULL DEFAULT now()
 );

@@ -3,7 +3,11 @@
  * the server cannot drift apart; `import type` is erased, so no server code reaches the bundle.
  */
 export type { ApiKey, CreatedApiKey } from '../../gateway/src/keys/api-key-view.js'
-export type { CreateApiKeyBody, UpdateApiKeyBody } from '../../gateway/src/keys/key-input.js'
+export type {
+  CreateApiKeyBody,
+  RotateApiKeyBody,
+  UpdateApiKeyBody,
+} from '../../gateway/src/keys/key-input.js'
 export type {
   CreateModelBody,
   UpdateModelBody,
@@ -14,6 +18,8 @@ export type {
   ModelJson as Model,
   ModelKeyAllowlists,
 } from '../../gateway/src/models/model-view.js'
+export type { InstallationSettings as Settings } from '../../gateway/src/settings/settings-schema.js'
+export type { SettingsJson } from '../../gateway/src/settings/settings-view.js'
 export type { CreateUserBody, UpdateUserBody } from '../../gateway/src/users/user-input.js'
 export type { UserJson as User } from '../../gateway/src/users/user-view.js'
 

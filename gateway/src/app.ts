@@ -17,6 +17,8 @@ import { registerUi } from './routes/ui.js'
 import { registerApiKeyRoutes } from './routes/v2/api-keys.js'
 import { registerAuditEventRoutes } from './routes/v2/audit-events.js'
 import { registerModelRoutes } from './routes/v2/models.js'
+import { registerSettingsRoutes } from './routes/v2/settings.js'
+import { registerStatusRoute } from './routes/v2/status.js'
 import { registerUsageRoutes } from './routes/v2/usage.js'
 import { registerUserRoutes } from './routes/v2/users.js'
 
@@ -52,6 +54,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   registerModelRoutes(app, deps)
   registerUsageRoutes(app, deps)
   registerAuditEventRoutes(app, deps)
+  registerStatusRoute(app, deps)
+  registerSettingsRoutes(app, deps)
 
   registerUi(app)
   return app

@@ -17,6 +17,9 @@ Commands:
   keys create --user NAME --name NAME [--scope inference,management] [--models a,b]
               [--expires-in SECONDS] [--custom VALUE] [--description TEXT]
                                  create an API key and print its value once
+  keys rotate --user NAME --name KEYNAME [--grace SECONDS] [--custom VALUE]
+                                 give the key a new value and print it once; the old value works for
+                                 --grace seconds (default 0, at most 604800)
 
 Configuration comes from the environment; see README.md. On the embedded database (no DATABASE_URL) one process
 opens the data directory: while a gateway serves it, the commands above are run by that gateway.`
@@ -44,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`keygate: unknown command ${command}\n\n${USAGE}`)
     return 2
   }
-  if (command === 'keys' && rest[0] !== 'create') {
+  if (command === 'keys' && rest[0] !== 'create' && rest[0] !== 'rotate') {
     console.error(USAGE)
     return 2
   }

@@ -10,7 +10,11 @@ import { type Clock, systemClock } from './clock.js'
 import type { Config } from './config.js'
 import { type Database, openDatabase } from './db/database.js'
 import { type MigrationOutcome, migrate } from './db/migrate.js'
+import { countKeysExpiringBetween } from './keys/key-repository.js'
 import { createKeyService, type KeyService } from './keys/key-service.js'
+import { createLimiter } from './limits/create-limiter.js'
+import type { Limiter } from './limits/limiter.js'
+import { ReplicaHeartbeat } from './limits/replica-heartbeat.js'
 import { createModelRegistry, type ModelRegistry } from './models/model-registry.js'
 import { readModelsFile } from './models/models-file.js'
 import { applyModelsFile } from './models/models-file-sync.js'
@@ -20,6 +24,9 @@ import type { ResolveHost } from './upstream/host-resolver.js'
 import { createUpstreamPool, type UpstreamPool } from './upstream/upstream-pool.js'
 import { createUsageRecorder, type UsageRecorder } from './usage/usage-recorder.js'
 import { bootstrapAdmin } from './users/bootstrap-admin.js'
+
+/** Keys expiring within this are "expiring soon" (the /metrics gauge; the UI marks them too). */
+const EXPIRING_SOON_MS = 7 * 86_400_000
 
 /** Everything long-lived, built once here and passed to factories; nothing else opens connections. */
 export interface Deps {
@@ -34,6 +41,10 @@ export interface Deps {
   readonly models: ModelRegistry
   readonly upstreams: UpstreamPool
   readonly usage: UsageRecorder
+  /** Per key and user limits: counters in Redis (KEYGATE_REDIS_URL) or in this process. */
+  readonly limiter: Limiter
+  /** This replica's row in replica_heartbeats: how many replicas are live, and the unshared-limits warning. */
+  readonly heartbeat: ReplicaHeartbeat
   /** Writes down every finished request: metrics, usage, the access line. */
   readonly recorder: RequestRecorder
   /** Failed logins per (username, address), address and username; cleared by `keygate unlock` events. */
@@ -101,17 +112,31 @@ export async function createDeps(config: Config, options: CreateDepsOptions): Pr
     ...(options.resolveHost === undefined ? {} : { resolveHost: options.resolveHost }),
   })
   const usage = createUsageRecorder({ db, logger, metrics, clock })
+  const limiter = createLimiter({ config, registry: metrics.registry, logger, clock })
+  const heartbeat = new ReplicaHeartbeat({
+    db,
+    logger,
+    registry: metrics.registry,
+    clock,
+    sharedLimits: config.redisUrl !== undefined,
+  })
   const loginThrottle = new LoginThrottle({ clock })
   followUnlocks(changes, loginThrottle)
   await changes.start()
   // After the feed: a key created between the two reads is then announced by an event.
   await keys.start()
   await models.load()
+  await heartbeat.start()
   upstreams.startHealthChecks(() => models.listAll()) // stopped by upstreams.close() in closeDeps
   metrics.bindSources({
     keyCacheEntries: () => keys.size(),
     keyCacheRefreshAgeSeconds: () => changes.refreshAgeSeconds(),
+    keysExpiringSoon: () => {
+      const now = clock.now()
+      return countKeysExpiringBetween(db, new Date(now), new Date(now + EXPIRING_SOON_MS))
+    },
   })
+  const clientAddressOf = createClientAddressOf(config.trustedProxies)
   return {
     config,
     database,
@@ -124,10 +149,12 @@ export async function createDeps(config: Config, options: CreateDepsOptions): Pr
     models,
     upstreams,
     usage,
+    limiter,
+    heartbeat,
     recorder: new RequestRecorder({ metrics, usage }),
     loginThrottle,
-    clientAddressOf: createClientAddressOf(config.trustedProxies),
-    auth: { keys, sessions, metrics },
+    clientAddressOf,
+    auth: { keys, sessions, metrics, clientAddressOf },
     isReady: () => changes.refreshAgeSeconds() * 1000 < 3 * config.keyRefreshMs + 5_000,
   }
 }
@@ -152,8 +179,10 @@ export async function closeDeps(
   deps: Deps,
   options: { keepDatabase?: boolean } = {},
 ): Promise<void> {
+  await deps.heartbeat.stop()
   await deps.changes.stop()
   await deps.usage.close()
+  await deps.limiter.close()
   await deps.upstreams.close()
   if (options.keepDatabase !== true) {
     await deps.database.close()

@@ -43,6 +43,7 @@ export function startServer(deps: Deps, host: string, port: number): Promise<Run
     recorder: deps.recorder,
     logger: deps.logger,
     maxBodyBytes: deps.config.maxBodyBytes,
+    limits: { limiter: deps.limiter, defaultMaxTokens: deps.config.limitsDefaultMaxTokens },
   })
   // Repeated headers are joined (RFC 9110 §5.3) instead of node:http keeping only the first Authorization or
   // Content-Type: the proxy path then sees what Hono's Headers show, and identify() can refuse two credentials.

@@ -5,6 +5,7 @@ import { ApiDocsPage } from '../pages/api-docs/api-docs-page.js'
 import { ApiKeysPage } from '../pages/api-keys/api-keys-page.js'
 import { ChangePasswordForm } from '../pages/change-password-form.js'
 import { ModelsPage } from '../pages/models/models-page.js'
+import { SettingsPage } from '../pages/settings/settings-page.js'
 import { UsersPage } from '../pages/users/users-page.js'
 import { Notice } from './alerts.js'
 import { Modal } from './modal.js'
@@ -37,7 +38,8 @@ export function Layout({ onLogOut, onUserChanged }: LayoutProps) {
   const route = useRoute()
   const [changingPassword, setChangingPassword] = useState(false)
   const [notice, setNotice] = useState<string | null>(null)
-  const page = route === '/users' && !user.is_admin ? '/api-keys' : route
+  const adminOnly = route === '/users' || route === '/settings'
+  const page = adminOnly && !user.is_admin ? '/api-keys' : route
   // So the keys list's URL state, Back and reload belong to the page shown.
   useEffect(() => {
     if (page !== route) {
@@ -68,6 +70,12 @@ export function Layout({ onLogOut, onUserChanged }: LayoutProps) {
         {user.is_admin && <NavLink to="/users" label="Users" current={page} />}
         <p class="nav-section">Resources</p>
         <NavLink to="/models" label="Models" current={page} />
+        {user.is_admin && (
+          <>
+            <p class="nav-section">Administration</p>
+            <NavLink to="/settings" label="Settings" current={page} />
+          </>
+        )}
         <p class="nav-section">Help</p>
         <NavLink to="/api-docs" label="API reference" current={page} />
       </nav>
@@ -76,6 +84,7 @@ export function Layout({ onLogOut, onUserChanged }: LayoutProps) {
         {page === '/api-keys' && <ApiKeysPage />}
         {page === '/models' && <ModelsPage />}
         {page === '/users' && <UsersPage onSelfChanged={onUserChanged} />}
+        {page === '/settings' && <SettingsPage />}
         {page === '/api-docs' && <ApiDocsPage />}
       </main>
       {changingPassword && (

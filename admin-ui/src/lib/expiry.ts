@@ -113,6 +113,17 @@ export function isExpired(expiresAt: string | null, now: Date): boolean {
   return expiresAt !== null && new Date(expiresAt).getTime() <= now.getTime()
 }
 
+/** Within this of its expiry a key is marked "Expires soon" (the gateway's expiring-soon gauge uses the same). */
+export const EXPIRING_SOON_DAYS = 7
+
+/** Not yet expired, but expiring within EXPIRING_SOON_DAYS. */
+export function isExpiringSoon(expiresAt: string | null, now: Date): boolean {
+  if (expiresAt === null || isExpired(expiresAt, now)) {
+    return false
+  }
+  return new Date(expiresAt).getTime() - now.getTime() <= EXPIRING_SOON_DAYS * DAY_MS
+}
+
 /** `YYYY-MM-DD` of a local date, for the min attribute of a date input. */
 export function toDateInputValue(date: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0')

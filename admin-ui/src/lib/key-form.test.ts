@@ -32,6 +32,14 @@ const existing: ApiKey = {
   user_name: 'admin',
   created_at: now.toISOString(),
   updated_at: now.toISOString(),
+  rpm_limit: null,
+  tpm_limit: null,
+  max_parallel_requests: null,
+  token_budget: null,
+  budget_period: null,
+  metadata: {},
+  allowed_ips: [],
+  previous_value_expires_at: null,
 }
 
 describe('Add API Key form', () => {
@@ -178,6 +186,7 @@ describe('custom key rule', () => {
 describe('Edit form', () => {
   it('starts from the key as it is', () => {
     expect(editFormFor(existing)).toEqual({
+      name: 'ci-bot',
       description: 'old',
       expiry: 'keep',
       customDate: '',
@@ -188,6 +197,17 @@ describe('Edit form', () => {
         modelMode: 'allowed',
         allowedModels: ['small-model'],
       },
+    })
+  })
+
+  it('sends the name only when it changed, trimmed, and refuses an empty one', () => {
+    const renamed = buildUpdateBody({ ...editFormFor(existing), name: ' ci-bot-2 ' }, existing, now)
+    expect(renamed.ok && renamed.body.name).toBe('ci-bot-2')
+    const same = buildUpdateBody(editFormFor(existing), existing, now)
+    expect(same.ok && 'name' in same.body).toBe(false)
+    expect(buildUpdateBody({ ...editFormFor(existing), name: ' ' }, existing, now)).toMatchObject({
+      ok: false,
+      errors: { name: 'Enter a name.' },
     })
   })
 

@@ -21,6 +21,8 @@ export interface AddKeyForm {
 }
 
 export interface EditKeyForm {
+  /** Sent only when changed (a rename, unique per owner). */
+  name: string
   description: string
   /** 'keep' leaves the expiry alone; a preset extends it from extensionBase(). */
   expiry: ExpiryChoice | 'keep'
@@ -57,6 +59,7 @@ export function emptyAddForm(): AddKeyForm {
 
 export function editFormFor(key: ApiKey): EditKeyForm {
   return {
+    name: key.name,
     description: key.description,
     expiry: 'keep',
     customDate: '',
@@ -140,14 +143,20 @@ function validatePermissions(p: PermissionsState, errors: FieldErrors): void {
 
 export type Built<T> = Checked<FieldErrors, T>
 
-export function buildCreateBody(form: AddKeyForm, now: Date): Built<CreateApiKeyBody> {
-  const errors: FieldErrors = {}
-  const name = form.name.trim()
+/** The trimmed name, with its problem (if any) put in `errors`. */
+function checkName(text: string, errors: FieldErrors): string {
+  const name = text.trim()
   if (name === '') {
     errors.name = 'Enter a name.'
   } else if (name.length > NAME_MAX_LENGTH) {
     errors.name = `The name must be at most ${NAME_MAX_LENGTH} characters long.`
   }
+  return name
+}
+
+export function buildCreateBody(form: AddKeyForm, now: Date): Built<CreateApiKeyBody> {
+  const errors: FieldErrors = {}
+  const name = checkName(form.name, errors)
   if (form.type === 'custom') {
     const problem = validateCustomKey(form.customKey)
     if (problem !== null) {
@@ -181,8 +190,10 @@ export function buildUpdateBody(
   now: Date,
 ): Built<UpdateApiKeyBody> {
   const errors: FieldErrors = {}
+  const name = checkName(form.name, errors)
   validatePermissions(form.permissions, errors)
   const body: UpdateApiKeyBody = {
+    ...(name === key.name ? {} : { name }),
     description: form.description.trim(),
     scope: scopeOf(form.permissions),
     allowed_model_names: allowedModelsOf(form.permissions),

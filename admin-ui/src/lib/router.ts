@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'preact/hooks'
 
-export type RoutePath = '/api-keys' | '/models' | '/users' | '/api-docs'
+export type RoutePath = '/api-keys' | '/models' | '/users' | '/settings' | '/api-docs'
 
-const ROUTES: readonly RoutePath[] = ['/api-keys', '/models', '/users', '/api-docs']
+const ROUTES: readonly RoutePath[] = ['/api-keys', '/models', '/users', '/settings', '/api-docs']
 const NAVIGATE_EVENT = 'keygate:navigate'
 
 /** The address bar's path without a trailing slash (`/api-keys/` is the keys page too). */

@@ -9,7 +9,7 @@ export interface AuditActor {
 
 export const SYSTEM_ACTOR: AuditActor = { userId: null, keyId: null }
 
-export type AuditTargetType = 'api_key' | 'user' | 'model' | 'login'
+export type AuditTargetType = 'api_key' | 'user' | 'model' | 'login' | 'settings'
 
 export interface AuditEntry {
   readonly actor: AuditActor

@@ -12,6 +12,8 @@ const PRINCIPAL: Principal = {
   keyId: 7,
   scope: new Set(['inference']),
   allowedModelNames: null,
+  limits: [],
+  allowedAddresses: null,
 }
 
 /** A verifier that knows one key, and remembers what it was asked. */
@@ -29,6 +31,7 @@ function source(headers: Record<string, string>): CredentialSource {
     method: 'POST',
     path: '/v1/messages',
     header: (name) => headers[name],
+    remoteAddress: () => '127.0.0.1',
     setCookie: () => {},
   }
 }
@@ -39,6 +42,7 @@ async function outcome(headers: Record<string, string>) {
     keys: verifier(asked),
     sessions: { verify: async () => ({ ok: false, reason: 'invalid' }) as const },
     metrics: createMetrics(),
+    clientAddressOf: (socket: string | undefined) => socket ?? 'unknown',
   }
   try {
     return { principal: await identify(source(headers), options), asked }

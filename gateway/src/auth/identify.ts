@@ -1,6 +1,8 @@
 import type { Scope } from '../db/tables.js'
 import { GatewayError } from '../http/gateway-error.js'
 import type { Metrics } from '../observability/metrics.js'
+import type { AddressAllowlist } from './address-allowlist.js'
+import type { ClientAddressOf } from './client-address.js'
 import { readCredential } from './credential.js'
 import type { Principal } from './principal.js'
 import { identifySession, type SessionVerifier } from './session-identify.js'
@@ -25,6 +27,8 @@ export interface AuthOptions {
   keys: KeyVerifier
   sessions: SessionVerifier
   metrics: Metrics
+  /** The client's address (KEYGATE_TRUSTED_PROXIES), asked only for a key with an address allowlist. */
+  clientAddressOf: ClientAddressOf
 }
 
 /** What identification reads from a request. */
@@ -34,6 +38,8 @@ export interface CredentialSource {
   readonly path: string
   /** A request header by its lowercase name. */
   header(name: string): string | undefined
+  /** The socket's peer address; undefined when unknown. */
+  remoteAddress(): string | undefined
   /** Sets a renewed session cookie (a `Set-Cookie` value) on the response. */
   setCookie(value: string): void
 }
@@ -61,8 +67,26 @@ export async function identify(source: CredentialSource, options: AuthOptions): 
           'Send exactly one credential: one Authorization header with one Bearer key, or the same key in x-api-key.',
         param: 'authorization',
       })
-    case 'key':
-      return keyPrincipal(await keys.verify(credential.token), metrics)
+    case 'key': {
+      const principal = keyPrincipal(await keys.verify(credential.token), metrics)
+      if (principal.allowedAddresses !== null) {
+        checkAddress(principal.allowedAddresses, source, options)
+      }
+      return principal
+    }
+  }
+}
+
+/** 403 unless the client's address is in the key's allowlist; X-Forwarded-For counts only from trusted proxies. */
+function checkAddress(
+  allowlist: AddressAllowlist,
+  source: CredentialSource,
+  options: AuthOptions,
+): void {
+  const address = options.clientAddressOf(source.remoteAddress(), source.header('x-forwarded-for'))
+  if (!allowlist.allows(address)) {
+    options.metrics.auth.inc({ result: 'ip_not_allowed' })
+    throw new GatewayError('ip_not_allowed')
   }
 }
 

@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Clock } from '../clock.js'
 import type { Tables } from '../db/tables.js'
+import { buildLimitPolicy, buildLimitSubjects } from '../limits/limit-policy.js'
 import { findSessionUser, type SessionUser } from '../users/user-repository.js'
 import { ALL_SCOPES } from './principal.js'
 import type { SessionRefusal, SessionVerification, SessionVerifier } from './session-identify.js'
@@ -78,6 +79,14 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
           keyId: null,
           scope: ALL_SCOPES,
           allowedModelNames: null,
+          // A session's inference counts against its user's limits (it has no key of its own).
+          limits: buildLimitSubjects({
+            keyId: 0,
+            keyPolicy: undefined,
+            userId: user.id,
+            userPolicy: buildLimitPolicy(user),
+          }),
+          allowedAddresses: null,
         },
         renewedToken: renew ? await sign(user) : null,
         maxAgeSeconds: SESSION_SECONDS,

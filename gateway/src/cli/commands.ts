@@ -1,15 +1,21 @@
 import type { Command } from './command-context.js'
 import { runKeysCreate } from './keys-create.js'
+import { runKeysRotate } from './keys-rotate.js'
 import { runMigrate } from './migrate.js'
 import { runResetAdminPassword } from './reset-admin-password.js'
 import { runUnlock } from './unlock.js'
 
 const runKeys: Command = (ctx, args) => {
-  if (args[0] !== 'create') {
-    ctx.io.err('Usage: keygate keys create --user NAME --name NAME [options]; see keygate --help')
-    return Promise.resolve(2)
+  if (args[0] === 'create') {
+    return runKeysCreate(ctx, args.slice(1))
   }
-  return runKeysCreate(ctx, args.slice(1))
+  if (args[0] === 'rotate') {
+    return runKeysRotate(ctx, args.slice(1))
+  }
+  ctx.io.err(
+    'Usage: keygate keys (create | rotate) --user NAME --name NAME [options]; see keygate --help',
+  )
+  return Promise.resolve(2)
 }
 
 /**

@@ -76,7 +76,7 @@ export async function runKeysCreate(ctx: CommandContext, args: string[]): Promis
     })
     if (!outcome.ok) {
       const why =
-        outcome.reason === 'weak_custom_value'
+        outcome.reason === 'weak_custom_value' || outcome.reason === 'lifetime_policy'
           ? outcome.message
           : outcome.reason === 'duplicate_name'
             ? `user ${username} already has a key named ${input.name}`

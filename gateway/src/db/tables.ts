@@ -8,8 +8,22 @@ type Counter = ColumnType<number, number | undefined, number>
 export type Scope = 'management' | 'inference'
 export type Backend = 'vllm' | 'llama.cpp' | 'openai'
 export type AccessPolicy = 'authed' | 'allowed_users'
+export type BudgetPeriodColumn = 'day' | 'week' | 'month'
 
-export interface UsersTable {
+/** Limit columns of api_keys and users (docs/limits.md); null = no limit. */
+interface LimitColumns {
+  rpm_limit: ColumnType<number | null, number | null | undefined, number | null>
+  tpm_limit: ColumnType<number | null, number | null | undefined, number | null>
+  max_parallel_requests: ColumnType<number | null, number | null | undefined, number | null>
+  token_budget: ColumnType<number | null, number | null | undefined, number | null>
+  budget_period: ColumnType<
+    BudgetPeriodColumn | null,
+    BudgetPeriodColumn | null | undefined,
+    BudgetPeriodColumn | null
+  >
+}
+
+export interface UsersTable extends LimitColumns {
   id: Generated<number>
   username: string
   full_name: ColumnType<string, string | undefined, string>
@@ -21,7 +35,7 @@ export interface UsersTable {
   updated_at: Timestamp
 }
 
-export interface ApiKeysTable {
+export interface ApiKeysTable extends LimitColumns {
   id: Generated<number>
   user_id: number
   name: string
@@ -37,6 +51,17 @@ export interface ApiKeysTable {
   last_used_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
   created_at: Timestamp
   updated_at: Timestamp
+  /** SHA-256 of the value a rotation replaced, accepted until previous_key_expires_at; null when none. */
+  previous_key_hash: ColumnType<string | null, string | null | undefined, string | null>
+  previous_key_expires_at: ColumnType<
+    Date | null,
+    Date | string | null | undefined,
+    Date | string | null
+  >
+  /** String values by name; written as JSON text (`::text::jsonb`). */
+  metadata: ColumnType<Record<string, string>, string | undefined, string>
+  /** CIDRs the key may be used from; empty = anywhere. */
+  allowed_ips: ColumnType<string[], string[] | undefined, string[]>
 }
 
 export interface ModelsTable {
@@ -81,6 +106,15 @@ export interface UsageDailyTable {
   api_key_name: ColumnType<string | null, string | null | undefined, string | null>
   user_id: ColumnType<number | null, number | null | undefined, number | null>
   username: ColumnType<string | null, string | null | undefined, string | null>
+  /** Requests a limit refused (not in `requests`, never in `errors`). */
+  refused: Counter
+}
+
+export interface ReplicaHeartbeatsTable {
+  replica_id: string
+  /** The replica counts limits in Redis (shared by every replica). */
+  shared_limits: boolean
+  seen_at: Timestamp
 }
 
 export interface AuditEventsTable {
@@ -116,6 +150,7 @@ export interface Tables {
   audit_events: AuditEventsTable
   settings: SettingsTable
   cache_events: CacheEventsTable
+  replica_heartbeats: ReplicaHeartbeatsTable
 }
 
 export type UserRow = Selectable<UsersTable>
@@ -137,6 +172,11 @@ export const TABLE_COLUMNS: Record<keyof Tables, readonly string[]> = {
     'require_password_change',
     'created_at',
     'updated_at',
+    'rpm_limit',
+    'tpm_limit',
+    'max_parallel_requests',
+    'token_budget',
+    'budget_period',
   ],
   api_keys: [
     'id',
@@ -154,6 +194,15 @@ export const TABLE_COLUMNS: Record<keyof Tables, readonly string[]> = {
     'last_used_at',
     'created_at',
     'updated_at',
+    'rpm_limit',
+    'tpm_limit',
+    'max_parallel_requests',
+    'token_budget',
+    'budget_period',
+    'previous_key_hash',
+    'previous_key_expires_at',
+    'metadata',
+    'allowed_ips',
   ],
   models: [
     'id',
@@ -189,6 +238,7 @@ export const TABLE_COLUMNS: Record<keyof Tables, readonly string[]> = {
     'api_key_name',
     'user_id',
     'username',
+    'refused',
   ],
   audit_events: [
     'id',
@@ -202,4 +252,5 @@ export const TABLE_COLUMNS: Record<keyof Tables, readonly string[]> = {
   ],
   settings: ['key', 'value'],
   cache_events: ['id', 'kind', 'target', 'at'],
+  replica_heartbeats: ['replica_id', 'shared_limits', 'seen_at'],
 }

@@ -31,6 +31,12 @@ export const ERRORS = {
     type: 'permission_error',
     message: 'This credential does not have permission for this action.',
   },
+  /** The API key has an address allowlist (`allowed_ips`) and the client's address is not in it. */
+  ip_not_allowed: {
+    status: 403,
+    type: 'permission_error',
+    message: 'This API key may not be used from your network address.',
+  },
   password_change_required: {
     status: 403,
     type: 'permission_error',
@@ -75,10 +81,17 @@ export const ERRORS = {
     type: 'invalid_request_error',
     message: 'The request failed validation.',
   },
+  /** A login throttle, or a key's or user's rpm, tpm or parallel limit (limits/, docs/limits.md). */
   rate_limit_exceeded: {
     status: 429,
     type: 'requests',
     message: 'Too many requests; retry later.',
+  },
+  /** A key's or user's token budget for its period is spent; OpenAI's code and type for a spent quota. */
+  insufficient_quota: {
+    status: 429,
+    type: 'insufficient_quota',
+    message: 'The token budget of this API key or its user is used up for this period.',
   },
   request_headers_too_large: {
     status: 431,

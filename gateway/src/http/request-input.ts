@@ -52,6 +52,19 @@ export async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
   return parseJsonBody(await readBytes(c))
 }
 
+/** The JSON body, or `{}` when the request has none at all (no Content-Type and no bytes): optional-body routes. */
+export async function readOptionalJsonBody(c: Context<AppEnv>): Promise<unknown> {
+  if (c.req.header('content-type') === undefined) {
+    const bytes = await readBytes(c)
+    if (bytes.length === 0) {
+      return {}
+    }
+    requireJsonContentType(undefined)
+    return parseJsonBody(bytes)
+  }
+  return readJsonBody(c)
+}
+
 /** A urlencoded or multipart form (as an HTML form posts it), else the JSON body. */
 export async function readJsonOrForm(c: Context<AppEnv>): Promise<unknown> {
   const contentType = c.req.header('content-type')

@@ -1,4 +1,4 @@
-import type { Scope } from '../db/tables.js'
+import type { BudgetPeriodColumn, Scope } from '../db/tables.js'
 import type { Page } from '../http/page.js'
 import type { ApiKeyRecord } from './key-repository.js'
 
@@ -21,9 +21,42 @@ export interface ApiKey {
   user_name: string
   created_at: string
   updated_at: string
+  /** Requests per sliding minute; null = no limit of the key's own (its owner's may still apply). */
+  rpm_limit: number | null
+  /** Prompt + completion tokens per sliding minute. */
+  tpm_limit: number | null
+  /** Requests in flight at once. */
+  max_parallel_requests: number | null
+  /** Prompt + completion tokens per budget_period. */
+  token_budget: number | null
+  /** day | week | month (UTC calendar); null with a budget counts per month. */
+  budget_period: BudgetPeriodColumn | null
+  /** Free-form string labels (filter with `?metadata.<name>=<value>`). */
+  metadata: Record<string, string>
+  /** CIDRs the key may be used from; empty: anywhere. */
+  allowed_ips: string[]
+  /** After a rotation with a grace period: when the previous value stops (or stopped) working; else null. */
+  previous_value_expires_at: string | null
 }
 
-/** The create response: the only time the full key value is ever returned. */
+/** GET /v2/api-keys/{id}/limits: the key's use in its budget period, beside its limits (the UI's keys table). */
+export interface ApiKeyLimitUse {
+  api_key_id: number
+  rpm_limit: number | null
+  tpm_limit: number | null
+  max_parallel_requests: number | null
+  token_budget: number | null
+  /** The key's budget period (month when it sets none). */
+  budget_period: BudgetPeriodColumn
+  /** First UTC day of the period, YYYY-MM-DD. */
+  period_start: string
+  /** Requests, prompt + completion tokens, and refusals of this key in the period (usage_daily, written every 2 s). */
+  requests: number
+  tokens: number
+  refused: number
+}
+
+/** The create and rotate responses: the only times a full key value is ever returned. */
 export interface CreatedApiKey extends ApiKey {
   value: string
 }
@@ -46,5 +79,13 @@ export function toApiKey(r: ApiKeyRecord): ApiKey {
     user_name: r.user_name,
     created_at: r.created_at.toISOString(),
     updated_at: r.updated_at.toISOString(),
+    rpm_limit: r.rpm_limit,
+    tpm_limit: r.tpm_limit,
+    max_parallel_requests: r.max_parallel_requests,
+    token_budget: r.token_budget,
+    budget_period: r.budget_period,
+    metadata: r.metadata,
+    allowed_ips: r.allowed_ips,
+    previous_value_expires_at: r.previous_key_expires_at?.toISOString() ?? null,
   }
 }

@@ -1,7 +1,9 @@
+import { createAddressAllowlist } from '../auth/address-allowlist.js'
 import type { KeyVerifyResult } from '../auth/identify.js'
 import type { Principal } from '../auth/principal.js'
 import type { Scope } from '../db/tables.js'
-import type { KeyPolicyRow } from './key-repository.js'
+import { buildLimitPolicy, buildLimitSubjects } from '../limits/limit-policy.js'
+import { type KeyPolicyRow, ownerLimitFields } from './key-repository.js'
 
 /** What KeyCache holds for one key hash. */
 export interface CachedKey {
@@ -27,6 +29,14 @@ export function toCachedKey(row: KeyPolicyRow, refreshAtMs: number): CachedKey {
     keyId: row.id,
     scope: new Set<Scope>(row.scope),
     allowedModelNames: allowed.length === 0 ? null : new Set(allowed),
+    limits: buildLimitSubjects({
+      keyId: row.id,
+      keyPolicy: buildLimitPolicy(row),
+      userId: row.user_id,
+      userPolicy: buildLimitPolicy(ownerLimitFields(row)),
+    }),
+    // Parsed here, once per load: a request pays one lookup.
+    allowedAddresses: createAddressAllowlist(row.allowed_ips),
   })
   return {
     result: !row.is_active

@@ -12,6 +12,15 @@ describe('create body', () => {
       scope: ['inference'],
       allowedModelNames: [],
       custom: null,
+      limits: {
+        rpm_limit: null,
+        tpm_limit: null,
+        max_parallel_requests: null,
+        token_budget: null,
+        budget_period: null,
+      },
+      metadata: {},
+      allowedIps: [],
     })
   })
 
@@ -57,7 +66,29 @@ describe('list query', () => {
         descending: true,
         search: '',
         userId: undefined,
+        metadata: {},
+        expiringWithinMs: null,
       },
+    })
+  })
+
+  it('reads metadata.<name> filters and expiring_within as days or hours', () => {
+    const q = checkListQuery({
+      'metadata.team': 'ml',
+      'metadata.env': 'prod',
+      expiring_within: '7d',
+    })
+    expect(q.ok && q.value.metadata).toEqual({ team: 'ml', env: 'prod' })
+    expect(q.ok && q.value.expiringWithinMs).toBe(7 * 86_400_000)
+    const hours = checkListQuery({ expiring_within: '12h' })
+    expect(hours.ok && hours.value.expiringWithinMs).toBe(12 * 3_600_000)
+    expect(checkListQuery({ expiring_within: '7' })).toMatchObject({
+      ok: false,
+      param: 'expiring_within',
+    })
+    expect(checkListQuery({ 'metadata.team': 'x'.repeat(257) })).toMatchObject({
+      ok: false,
+      param: 'metadata.team',
     })
   })
 

@@ -1,6 +1,8 @@
 import { z } from 'zod'
+import { normaliseCidr } from '../auth/address-allowlist.js'
 import type { Scope } from '../db/tables.js'
 import { checkInput, type InputCheck } from '../http/input-check.js'
+import { limitColumns, limitFieldsShape } from '../limits/limit-input.js'
 import { SORTABLE_KEY_COLUMNS, type SortableKeyColumn } from './key-repository.js'
 import type { CreateKeyInput } from './key-writes.js'
 
@@ -25,6 +27,45 @@ const modelNamesField = z
   .max(MAX_ALLOWED_MODELS)
   .transform((names) => [...new Set(names)])
 
+const nameField = z.string().trim().min(1).max(128)
+
+export const MAX_METADATA_ENTRIES = 16
+export const MAX_METADATA_NAME_LENGTH = 64
+export const MAX_METADATA_VALUE_LENGTH = 256
+
+/** Free-form labels: a flat object of string values, small enough to live in the row and filter on. */
+const metadataField = z
+  .record(
+    z.string().min(1).max(MAX_METADATA_NAME_LENGTH),
+    z.string().max(MAX_METADATA_VALUE_LENGTH),
+  )
+  .refine((m) => Object.keys(m).length <= MAX_METADATA_ENTRIES, {
+    message: `at most ${MAX_METADATA_ENTRIES} entries`,
+  })
+
+export const MAX_ALLOWED_IPS = 100
+
+/** CIDRs (IPv4 or IPv6; a bare address is one host); stored normalised, each once. Empty: anywhere. */
+const allowedIpsField = z
+  .array(
+    z
+      .string()
+      .max(64)
+      .transform((v, ctx) => {
+        const cidr = normaliseCidr(v)
+        if (cidr === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'must be an IPv4 or IPv6 address or CIDR, e.g. 10.0.0.0/8 or 2001:db8::/32',
+          })
+          return z.NEVER
+        }
+        return cidr
+      }),
+  )
+  .max(MAX_ALLOWED_IPS)
+  .transform((cidrs) => [...new Set(cidrs)])
+
 const descriptionField = z
   .string()
   .max(2048)
@@ -32,12 +73,15 @@ const descriptionField = z
   .transform((v) => v ?? '')
 
 export const createKeyBody = z.strictObject({
-  name: z.string().trim().min(1).max(128),
+  name: nameField,
   description: descriptionField.optional(),
   expires_in: z.number().int().min(0).max(MAX_EXPIRES_IN_SECONDS).nullable().optional(),
   scope: scopeField.optional(),
   allowed_model_names: modelNamesField.optional(),
   custom: z.string().nullable().optional(),
+  ...limitFieldsShape,
+  metadata: metadataField.optional(),
+  allowed_ips: allowedIpsField.optional(),
 })
 export type CreateApiKeyBody = z.input<typeof createKeyBody>
 
@@ -51,10 +95,15 @@ export function toCreateKeyInput(body: z.output<typeof createKeyBody>): CreateKe
     scope: body.scope ?? ['inference'],
     allowedModelNames: body.allowed_model_names ?? [],
     custom: body.custom ?? null,
+    limits: limitColumns(body),
+    metadata: body.metadata ?? {},
+    allowedIps: body.allowed_ips ?? [],
   }
 }
 
 export const updateKeyBody = z.strictObject({
+  /** Unique per owner (409 on a clash). */
+  name: nameField.optional(),
   description: descriptionField.optional(),
   scope: scopeField.optional(),
   allowed_model_names: modelNamesField.optional(),
@@ -65,11 +114,26 @@ export const updateKeyBody = z.strictObject({
     .optional()
     .transform((v) => (v === undefined ? undefined : v === null ? null : new Date(v))),
   is_active: z.boolean().optional(),
+  ...limitFieldsShape,
+  /** Replaces the whole object. */
+  metadata: metadataField.optional(),
+  allowed_ips: allowedIpsField.optional(),
 })
 export type UpdateApiKeyBody = z.input<typeof updateKeyBody>
 
 /** Fields a PUT may not change; named so the caller learns why rather than "unknown field". */
-export const FIXED_KEY_FIELDS = ['name', 'value', 'custom'] as const
+export const FIXED_KEY_FIELDS = ['value', 'custom'] as const
+
+/** 7 days: the longest a rotated key's previous value keeps working. */
+export const MAX_GRACE_SECONDS = 7 * 24 * 3600
+
+export const rotateKeyBody = z.strictObject({
+  /** How long the previous value keeps working; 0 (the default) ends it at once. */
+  grace_seconds: z.number().int().min(0).max(MAX_GRACE_SECONDS).optional(),
+  /** A new custom value (same rules as `custom` at creation); absent: a generated one. */
+  custom_key: z.string().optional(),
+})
+export type RotateApiKeyBody = z.input<typeof rotateKeyBody>
 
 export interface KeyListParams {
   page: number
@@ -79,6 +143,10 @@ export interface KeyListParams {
   search: string
   /** undefined: the caller's own; '*': everyone's; a number: that user's. */
   userId: undefined | '*' | number
+  /** `metadata.<name>=<value>` parameters: keys holding all of them. */
+  metadata: Record<string, string>
+  /** `expiring_within=7d|12h`: keys expiring within that many milliseconds from now; null: no filter. */
+  expiringWithinMs: number | null
 }
 
 const positiveInt = (max: number) =>
@@ -107,7 +175,31 @@ export const listKeysQuery = z.object({
     .union([z.literal(''), z.literal('*'), positiveInt(Number.MAX_SAFE_INTEGER)])
     .optional()
     .transform((v) => (v === '' ? undefined : v)),
+  expiring_within: z
+    .string()
+    .regex(/^\d{1,5}[dh]$/, 'must be a number of days or hours, e.g. 7d or 12h')
+    .optional()
+    .transform((v) =>
+      v === undefined ? null : Number(v.slice(0, -1)) * (v.endsWith('d') ? 86_400_000 : 3_600_000),
+    ),
 })
+
+const METADATA_PARAM = 'metadata.'
+
+/** The `metadata.<name>=<value>` query parameters as one object, checked as a stored metadata object would be. */
+function metadataFilter(query: Record<string, string>): InputCheck<Record<string, string>> {
+  const filter: Record<string, string> = {}
+  for (const [name, value] of Object.entries(query)) {
+    if (name.startsWith(METADATA_PARAM)) {
+      filter[name.slice(METADATA_PARAM.length)] = value
+    }
+  }
+  const checked = checkInput(metadataField, filter)
+  if (!checked.ok) {
+    return { ok: false, param: `metadata.${checked.param ?? ''}`, message: checked.message }
+  }
+  return checked
+}
 
 /** Unknown query parameters are ignored, as GPUStack's list endpoints do. */
 export function checkListQuery(query: Record<string, string>): InputCheck<KeyListParams> {
@@ -116,6 +208,10 @@ export function checkListQuery(query: Record<string, string>): InputCheck<KeyLis
     return checked
   }
   const q = checked.value
+  const metadata = metadataFilter(query)
+  if (!metadata.ok) {
+    return metadata
+  }
   return {
     ok: true,
     value: {
@@ -125,6 +221,8 @@ export function checkListQuery(query: Record<string, string>): InputCheck<KeyLis
       descending: q.sort_by.descending,
       search: q.search.trim(),
       userId: q.user_id,
+      metadata: metadata.value,
+      expiringWithinMs: q.expiring_within,
     },
   }
 }

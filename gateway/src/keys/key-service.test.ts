@@ -36,9 +36,20 @@ const policy: KeyPolicyRow = {
   allowed_model_names: [],
   expires_at: null,
   is_active: true,
+  allowed_ips: [],
   username: 'u',
   is_admin: false,
   owner_active: true,
+  rpm_limit: null,
+  tpm_limit: null,
+  max_parallel_requests: null,
+  token_budget: null,
+  budget_period: null,
+  user_rpm_limit: null,
+  user_tpm_limit: null,
+  user_max_parallel_requests: null,
+  user_token_budget: null,
+  user_budget_period: null,
 }
 
 describe('createKeyService', () => {

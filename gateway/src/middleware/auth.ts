@@ -11,6 +11,7 @@ function credentialsOf(c: Context<AppEnv>): CredentialSource {
     method: c.req.method,
     path: c.req.path,
     header: (name) => c.req.header(name),
+    remoteAddress: () => c.env?.incoming?.socket.remoteAddress,
     setCookie: (value) => c.header('set-cookie', value, { append: true }),
   }
 }

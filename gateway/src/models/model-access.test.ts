@@ -36,6 +36,8 @@ function principal(over: Partial<Principal> = {}): Principal {
     keyId: 1,
     scope: ALL_SCOPES,
     allowedModelNames: null,
+    limits: [],
+    allowedAddresses: null,
     ...over,
   }
 }

@@ -14,6 +14,7 @@ export interface Metrics {
   readonly auth: HotCounter<'result'>
   readonly keyCacheEntries: Gauge
   readonly keyCacheRefreshAge: Gauge
+  readonly keysExpiringSoon: Gauge
   readonly upstreamUp: Gauge<'model' | 'instance'>
   readonly inflight: HotGauge<'model'>
   readonly usageDropped: Counter
@@ -23,12 +24,31 @@ export interface Metrics {
 export interface MetricSources {
   keyCacheEntries(): number
   keyCacheRefreshAgeSeconds(): number
+  /** Active keys expiring within the next 7 days, installation-wide (one count query per scrape). */
+  keysExpiringSoon(): Promise<number>
+}
+
+/** A scrape never waits longer than this for the database; it then reports the last count it had. */
+const SCRAPE_QUERY_BUDGET_MS = 1_000
+
+/** The count, or `fallback` when the query fails or is slow (the database is away): /metrics keeps answering. */
+async function withinBudget(query: () => Promise<number>, fallback: number): Promise<number> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<number>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), SCRAPE_QUERY_BUDGET_MS)
+  })
+  try {
+    return await Promise.race([query().catch(() => fallback), late])
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 export function createMetrics(): Metrics & { bindSources(sources: MetricSources): void } {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
   let sources: MetricSources | undefined
+  let expiringSoon = 0
   const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300]
   return {
     registry,
@@ -78,6 +98,18 @@ export function createMetrics(): Metrics & { bindSources(sources: MetricSources)
       registers: [registry],
       collect() {
         this.set(sources?.keyCacheRefreshAgeSeconds() ?? 0)
+      },
+    }),
+    keysExpiringSoon: new Gauge({
+      name: 'keygate_api_keys_expiring_soon',
+      help: 'Active API keys that expire within the next 7 days (the same count on every replica)',
+      registers: [registry],
+      async collect() {
+        const current = sources
+        if (current !== undefined) {
+          expiringSoon = await withinBudget(() => current.keysExpiringSoon(), expiringSoon)
+        }
+        this.set(expiringSoon)
       },
     }),
     upstreamUp: new Gauge({

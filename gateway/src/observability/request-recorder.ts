@@ -26,6 +26,8 @@ export interface RequestEnd {
   completionTokens?: number
   /** How a relayed answer ended: completed, client_abort, engine_error, upstream_error. */
   outcome?: string
+  /** A limit refused it (429) before any engine saw it: usage counts it as refused, never as an error. */
+  refused?: boolean
 }
 
 export interface RequestRecorderOptions {
@@ -75,7 +77,8 @@ export class RequestRecorder {
         model,
         promptTokens: end.promptTokens ?? 0,
         completionTokens: end.completionTokens ?? 0,
-        isError: end.status >= 400,
+        isError: end.refused !== true && end.status >= 400,
+        isRefused: end.refused === true,
       })
     }
     const log = request.log
@@ -94,7 +97,7 @@ export class RequestRecorder {
         ttftMs: end.ttftMs === undefined ? undefined : Math.round(end.ttftMs),
         promptTokens: end.promptTokens,
         completionTokens: end.completionTokens,
-        outcome: end.outcome,
+        outcome: end.refused === true ? 'limited' : end.outcome,
       },
       'request done',
     )

@@ -1,8 +1,9 @@
 import type { z } from 'zod'
-import { createKeyBody, listKeysQuery, updateKeyBody } from '../keys/key-input.js'
+import { createKeyBody, listKeysQuery, rotateKeyBody, updateKeyBody } from '../keys/key-input.js'
 import { CreateModelBody, ListModelsQuery, UpdateModelBody } from '../models/model-input.js'
 import { auditQuery } from '../routes/v2/audit-events.js'
 import { usageQuery } from '../routes/v2/usage.js'
+import { updateSettingsBody } from '../settings/settings-schema.js'
 import {
   CreateUserBody,
   ListUsersQuery,
@@ -13,6 +14,7 @@ import {
 import {
   AdminModelJsonSchema,
   ApiKeyJson,
+  ApiKeyLimitUseJson,
   AuditEventJson,
   CreatedApiKeyJson,
   ErrorEnvelope,
@@ -20,6 +22,8 @@ import {
   ModelListJson,
   ModelObjectJson,
   pageOf,
+  ServiceStatusJson,
+  SettingsJsonSchema,
   UsageReportJson,
   UserJsonSchema,
   UserModelJsonSchema,
@@ -38,6 +42,7 @@ export interface Operation {
     | 'Users'
     | 'Models'
     | 'Usage and audit'
+    | 'Settings'
     | 'Session'
     | 'Service'
   readonly summary: string
@@ -166,7 +171,8 @@ export const OPERATIONS: readonly Operation[] = [
     method: 'get',
     path: '/v2/api-keys',
     tag: 'API keys',
-    summary: "List keys: the caller's own; an admin's user_id=* lists everyone's",
+    summary:
+      "List keys: the caller's own; an admin's user_id=* lists everyone's; metadata.<name>=<value> filters on metadata",
     access: 'management',
     query: listKeysQuery,
     ok: { status: 200, json: pageOf(ApiKeyJson) },
@@ -192,15 +198,35 @@ export const OPERATIONS: readonly Operation[] = [
     errors: [404],
   },
   {
+    method: 'get',
+    path: '/v2/api-keys/{id}/limits',
+    tag: 'API keys',
+    summary: "The key's limits and its use in its budget period so far",
+    access: 'management',
+    ok: { status: 200, json: ApiKeyLimitUseJson },
+    errors: [404],
+  },
+  {
     method: 'put',
     path: '/v2/api-keys/{id}',
     tag: 'API keys',
     summary:
-      'Change description, permissions, allowlist, expiry or is_active; in force everywhere within 1 s',
+      'Change name, description, permissions, allowlists, metadata, expiry or is_active; in force everywhere within 1 s',
     access: 'management',
     body: updateKeyBody,
     ok: { status: 200, json: ApiKeyJson },
-    errors: [400, 404, 415, 422],
+    errors: [400, 404, 409, 415, 422],
+  },
+  {
+    method: 'post',
+    path: '/v2/api-keys/{id}/rotate',
+    tag: 'API keys',
+    summary:
+      'New value for the key (in this response only); the old one works for grace_seconds (default 0, at most 604800)',
+    access: 'management',
+    body: rotateKeyBody,
+    ok: { status: 200, json: CreatedApiKeyJson },
+    errors: [400, 404, 409, 415, 422],
   },
   {
     method: 'delete',
@@ -210,6 +236,26 @@ export const OPERATIONS: readonly Operation[] = [
     access: 'management',
     ok: { status: 204 },
     errors: [404],
+  },
+  // Settings
+  {
+    method: 'get',
+    path: '/v2/settings',
+    tag: 'Settings',
+    summary:
+      'Installation-wide settings (key lifetime policy) and how existing keys stand against them',
+    access: 'admin',
+    ok: { status: 200, json: SettingsJsonSchema },
+  },
+  {
+    method: 'put',
+    path: '/v2/settings',
+    tag: 'Settings',
+    summary: 'Change any subset of the settings; existing keys are reported, never changed',
+    access: 'admin',
+    body: updateSettingsBody,
+    ok: { status: 200, json: SettingsJsonSchema },
+    errors: [400, 415, 422],
   },
   // Users
   {
@@ -347,6 +393,14 @@ export const OPERATIONS: readonly Operation[] = [
     query: auditQuery,
     ok: { status: 200, json: pageOf(AuditEventJson) },
     errors: [422],
+  },
+  {
+    method: 'get',
+    path: '/v2/status',
+    tag: 'Service',
+    summary: 'Replicas live and where limits are counted, with a warning when they are not shared',
+    access: 'admin',
+    ok: { status: 200, json: ServiceStatusJson },
   },
   // Service
   {

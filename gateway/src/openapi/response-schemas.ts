@@ -1,10 +1,13 @@
 import { z } from 'zod'
 import type { ErrorBody } from '../http/error-body.js'
-import type { ApiKey, CreatedApiKey } from '../keys/api-key-view.js'
+import type { ApiKey, ApiKeyLimitUse, CreatedApiKey } from '../keys/api-key-view.js'
 import { MODEL_ROUTES } from '../models/model-routes.js'
 import type { AdminModelJson, ModelKeyAllowlists, UserModelJson } from '../models/model-view.js'
 import type { AuditEvent } from '../routes/v2/audit-events.js'
+import type { ServiceStatus } from '../routes/v2/status.js'
 import type { UsageReport } from '../routes/v2/usage.js'
+import { settingsSchema } from '../settings/settings-schema.js'
+import type { SettingsJson } from '../settings/settings-view.js'
 import type { UserJson } from '../users/user-view.js'
 
 /**
@@ -31,6 +34,34 @@ export const ErrorEnvelope = z
   })
   .meta({ id: 'Error' })
 
+/** The limit fields of a key or user (docs/limits.md). */
+const limitFields = {
+  rpm_limit: z
+    .number()
+    .int()
+    .nullable()
+    .meta({ description: 'Requests per sliding minute; null: none' }),
+  tpm_limit: z
+    .number()
+    .int()
+    .nullable()
+    .meta({ description: 'Prompt + completion tokens per sliding minute; null: none' }),
+  max_parallel_requests: z
+    .number()
+    .int()
+    .nullable()
+    .meta({ description: 'Requests in flight at once; null: none' }),
+  token_budget: z
+    .number()
+    .int()
+    .nullable()
+    .meta({ description: 'Prompt + completion tokens per budget_period; null: none' }),
+  budget_period: z
+    .enum(['day', 'week', 'month'])
+    .nullable()
+    .meta({ description: 'UTC calendar day, ISO week or month; null counts per month' }),
+}
+
 export const ApiKeyJson = z
   .object({
     id: z.number().int(),
@@ -51,12 +82,51 @@ export const ApiKeyJson = z
     user_name: z.string(),
     created_at: isoTime,
     updated_at: isoTime,
+    ...limitFields,
+    metadata: z
+      .record(z.string(), z.string())
+      .meta({ description: 'Free-form string labels; filter lists with ?metadata.<name>=<value>' }),
+    allowed_ips: z
+      .array(z.string())
+      .meta({ description: 'CIDRs the key may be used from; empty: anywhere' }),
+    previous_value_expires_at: isoTime.nullable().meta({
+      description:
+        'After a rotation with a grace period: when the previous value stops (or stopped) working',
+    }),
   })
   .meta({ id: 'ApiKey' })
+
+export const ApiKeyLimitUseJson = z
+  .object({
+    api_key_id: z.number().int(),
+    rpm_limit: limitFields.rpm_limit,
+    tpm_limit: limitFields.tpm_limit,
+    max_parallel_requests: limitFields.max_parallel_requests,
+    token_budget: limitFields.token_budget,
+    budget_period: z.enum(['day', 'week', 'month']),
+    period_start: z.iso.date().meta({ description: 'First UTC day of the budget period' }),
+    requests: z.number().int(),
+    tokens: z
+      .number()
+      .int()
+      .meta({ description: 'Prompt + completion tokens of this key in the period' }),
+    refused: z.number().int(),
+  })
+  .meta({ id: 'ApiKeyLimitUse' })
 
 export const CreatedApiKeyJson = ApiKeyJson.extend({
   value: z.string().meta({ description: 'The full key: shown in this response only, never again' }),
 }).meta({ id: 'CreatedApiKey' })
+
+export const SettingsJsonSchema = settingsSchema
+  .extend({
+    report: z.object({
+      keys_beyond_lifetime_policy: z.number().int().meta({
+        description: 'Keys the lifetime policy would refuse today; they keep working',
+      }),
+    }),
+  })
+  .meta({ id: 'Settings' })
 
 export const UserJsonSchema = z
   .object({
@@ -68,6 +138,7 @@ export const UserJsonSchema = z
     require_password_change: z.boolean(),
     created_at: isoTime,
     updated_at: isoTime,
+    ...limitFields,
   })
   .meta({ id: 'User' })
 
@@ -148,12 +219,29 @@ export const UsageReportJson = z
         prompt_tokens: z.number().int(),
         completion_tokens: z.number().int(),
         errors: z.number().int(),
+        refused: z.number().int().meta({
+          description: 'Refused by a limit (429) before reaching an engine; not in requests',
+        }),
       }),
     ),
     from: z.iso.date(),
     to: z.iso.date(),
   })
   .meta({ id: 'UsageReport' })
+
+export const ServiceStatusJson = z
+  .object({
+    replicas: z.number().int().meta({ description: 'Gateway replicas with a recent heartbeat' }),
+    limits: z.object({
+      store: z.enum(['redis', 'process']),
+      in_use: z.boolean().meta({ description: 'Some key or user has a limit' }),
+      warning: z
+        .string()
+        .nullable()
+        .meta({ description: 'Set while several replicas count limits in their own memory' }),
+    }),
+  })
+  .meta({ id: 'ServiceStatus' })
 
 export const AuditEventJson = z
   .object({
@@ -209,4 +297,7 @@ export const SCHEMAS_MATCH_VIEWS: [
   Same<z.output<typeof ModelKeyAllowlistsJson>, ModelKeyAllowlists>,
   Same<z.output<typeof AuditEventJson>, AuditEvent>,
   Same<z.output<typeof ErrorEnvelope>, ErrorBody>,
-] = [true, true, true, true, true, true, true, true, true]
+  Same<z.output<typeof ServiceStatusJson>, ServiceStatus>,
+  Same<z.output<typeof ApiKeyLimitUseJson>, ApiKeyLimitUse>,
+  Same<z.output<typeof SettingsJsonSchema>, SettingsJson>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true]

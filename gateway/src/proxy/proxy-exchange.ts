@@ -7,6 +7,8 @@ import { GatewayError } from '../http/gateway-error.js'
 import { requireJsonContentType } from '../http/media-type.js'
 import { readRequestBody } from '../http/read-request-body.js'
 import { acceptRequestId } from '../http/request-id.js'
+import type { LimitTicket } from '../limits/limit-store.js'
+import { estimateRequestTokens } from '../limits/token-estimate.js'
 import { modelNotFound, routeNotServed } from '../models/model-not-found.js'
 import type { ModelRegistry, ModelTarget } from '../models/model-registry.js'
 import type {
@@ -24,6 +26,7 @@ import { MultipartUpload } from './multipart-upload.js'
 import type { ProxyRoute } from './proxy-routes.js'
 import { CLIENT_CLOSED_STATUS, recordedStatus } from './recorded-status.js'
 import { buildUpstreamBody, parseInferenceBody, type UpstreamBody } from './request-body.js'
+import { admitRequest, LimitRefusal, type RequestLimits } from './request-limits.js'
 import { UpstreamCall } from './upstream-call.js'
 import { fromTransportError } from './upstream-error.js'
 
@@ -39,6 +42,8 @@ export interface ProxyServices {
   /** The root logger; each request logs through a child carrying its id. */
   readonly logger: Logger
   readonly maxBodyBytes: number
+  /** Per key and user limits, checked before an engine is held (docs/limits.md). */
+  readonly limits: RequestLimits
 }
 
 /**
@@ -62,6 +67,8 @@ export class ProxyExchange implements RecordedRequest, CredentialSource {
   #call: UpstreamCall | undefined
   /** A multipart body being streamed to the engine (the audio routes). */
   #upload: MultipartUpload | undefined
+  /** The limits' hold on this request (limited keys only); settled once, in #record. */
+  #ticket: LimitTicket | undefined
   #recorded = false
 
   constructor(
@@ -92,6 +99,10 @@ export class ProxyExchange implements RecordedRequest, CredentialSource {
   header(name: string): string | undefined {
     const value = this.#req.headers[name]
     return typeof value === 'string' ? value : undefined
+  }
+
+  remoteAddress(): string | undefined {
+    return this.#req.socket.remoteAddress
   }
 
   setCookie(value: string): void {
@@ -129,7 +140,16 @@ export class ProxyExchange implements RecordedRequest, CredentialSource {
           )
         : await this.#startUpload()
     const model = this.#modelFor(principal, body.model)
-    // Limits (per key and user) go here: caller, model, route and body are known, no engine is held yet.
+    // Caller, model, route and body are known, no engine is held yet. Unlimited: one length check.
+    if (principal.limits.length > 0) {
+      const completion = route.completes ? (body.kind === 'json' ? body.maxTokens : undefined) : 0
+      const estimate = estimateRequestTokens(
+        body.kind === 'json' ? body.bytes.byteLength : 0,
+        completion,
+        services.limits.defaultMaxTokens,
+      )
+      this.#ticket = await admitRequest(services.limits, principal.limits, estimate, this.#res)
+    }
     const upstreamModel = model.upstreamModelName ?? model.name
     let json: UpstreamBody | undefined
     if (body.kind === 'json') {
@@ -221,20 +241,26 @@ export class ProxyExchange implements RecordedRequest, CredentialSource {
     if (end.failure !== undefined && outcome === 'upstream_error') {
       this.log.warn({ err: end.failure.cause }, 'upstream failed mid-body')
     }
-    this.#record({
-      status: recordedStatus(outcome, sent, end.failure),
-      ttftMs: end.ttftMs,
-      promptTokens: end.usage?.promptTokens,
-      completionTokens: end.usage?.completionTokens,
-      outcome,
-    })
+    const usage = end.usage
+    this.#record(
+      {
+        status: recordedStatus(outcome, sent, end.failure),
+        ttftMs: end.ttftMs,
+        promptTokens: usage?.promptTokens,
+        completionTokens: usage?.completionTokens,
+        outcome,
+      },
+      // No usage reported (an engine that sends none, a stream cut short): the estimate stays counted.
+      usage === undefined ? undefined : usage.promptTokens + usage.completionTokens,
+    )
   }
 
   /** Answers with the error envelope, or records a client that left (nobody reads an answer then). */
   #fail(err: unknown): void {
     const res = this.#res
     if (this.#call?.clientGone === true || res.destroyed) {
-      this.#record({ status: CLIENT_CLOSED_STATUS, outcome: 'client_abort' })
+      // The engine may have worked for it before the client left: the estimate stays counted.
+      this.#record({ status: CLIENT_CLOSED_STATUS, outcome: 'client_abort' }, undefined)
       return
     }
     const e = toGatewayError(err)
@@ -247,15 +273,20 @@ export class ProxyExchange implements RecordedRequest, CredentialSource {
       const answer = toErrorResponse(e, this.requestId, this.#route.dialect)
       res.writeHead(answer.status, answer.headers).end(answer.body)
     }
-    this.#record({ status: e.status })
+    // No answer came from an engine (it refused, failed, or none was reached): nothing was generated.
+    this.#record({ status: e.status, refused: e instanceof LimitRefusal }, 0)
   }
 
-  /** Exactly once; the upstream call ends here too. */
-  #record(end: RequestEnd): void {
+  /**
+   * Exactly once; the upstream call ends here too, and the limits' reservation moves to `usedTokens` (undefined:
+   * keep the estimate) and releases its parallel lease.
+   */
+  #record(end: RequestEnd, usedTokens: number | undefined): void {
     if (this.#recorded) {
       return
     }
     this.#recorded = true
+    this.#ticket?.settle(usedTokens)
     const call = this.#call
     call?.dispose()
     this.#upload?.dispose()

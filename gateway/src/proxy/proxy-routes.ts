@@ -37,11 +37,14 @@ export interface ProxyRoute {
   readonly injectsUsage: boolean
   /** Refuses a parsed JSON body the gateway cannot serve faithfully. */
   readonly checkBody: ((body: Record<string, unknown>) => void) | undefined
+  /** The answer has a completion (chat, completions, Responses, Messages, audio): the limits reserve one for it. */
+  readonly completes: boolean
 }
 
-type RouteSpec = Omit<ProxyRoute, 'bit' | 'enginePath' | 'checkBody'> & {
+type RouteSpec = Omit<ProxyRoute, 'bit' | 'enginePath' | 'checkBody' | 'completes'> & {
   readonly enginePath?: string
   readonly checkBody?: ProxyRoute['checkBody']
+  readonly completes?: boolean
 }
 
 const OPENAI_JSON = {
@@ -55,9 +58,9 @@ const OPENAI_JSON = {
 const SPECS: readonly RouteSpec[] = [
   { ...OPENAI_JSON, path: '/v1/chat/completions', injectsUsage: true },
   { ...OPENAI_JSON, path: '/v1/completions', injectsUsage: true },
-  { ...OPENAI_JSON, path: '/v1/embeddings' },
+  { ...OPENAI_JSON, path: '/v1/embeddings', completes: false },
   // vLLM and llama.cpp both serve /v1/rerank.
-  { ...OPENAI_JSON, path: '/v1/rerank' },
+  { ...OPENAI_JSON, path: '/v1/rerank', completes: false },
   {
     ...OPENAI_JSON,
     path: '/v1/responses',
@@ -73,7 +76,13 @@ const SPECS: readonly RouteSpec[] = [
     readUsage: readAnthropicUsage,
   },
   // A request with no completion: counted, its tokens are not (the message that follows counts them).
-  { ...OPENAI_JSON, path: '/v1/messages/count_tokens', dialect: 'anthropic', readUsage: null },
+  {
+    ...OPENAI_JSON,
+    path: '/v1/messages/count_tokens',
+    dialect: 'anthropic',
+    readUsage: null,
+    completes: false,
+  },
   {
     ...OPENAI_JSON,
     path: '/v1/audio/transcriptions',
@@ -93,6 +102,7 @@ export const PROXY_ROUTES: readonly ProxyRoute[] = SPECS.map((s) => ({
   enginePath: s.enginePath ?? s.path,
   bit: routeBit(s.path),
   checkBody: s.checkBody,
+  completes: s.completes ?? true,
 }))
 
 const BY_PATH: ReadonlyMap<string, ProxyRoute> = new Map(PROXY_ROUTES.map((r) => [r.path, r]))

@@ -18,6 +18,16 @@ export interface InferenceRequest {
   readonly streamOptions: { readonly includeUsage: boolean | null | undefined } | null
   /** The body has a top-level `stream_options` member (even a null one). */
   readonly hasStreamOptions: boolean
+  /**
+   * The completion the client allows: `max_completion_tokens`, else `max_tokens`, else `max_output_tokens`
+   * (Responses), when a number; undefined otherwise. Only the limits' token estimate reads it.
+   */
+  readonly maxTokens: number | undefined
+}
+
+function numberMember(body: Record<string, unknown>, name: string): number | undefined {
+  const v = body[name]
+  return typeof v === 'number' ? v : undefined
 }
 
 function invalid(message: string, param: string | null = null, cause?: unknown): GatewayError {
@@ -66,6 +76,10 @@ export function parseInferenceBody(
     isStream: stream === true,
     streamOptions: readStreamOptions(body.stream_options),
     hasStreamOptions: Object.hasOwn(body, 'stream_options'),
+    maxTokens:
+      numberMember(body, 'max_completion_tokens') ??
+      numberMember(body, 'max_tokens') ??
+      numberMember(body, 'max_output_tokens'),
   }
 }
 

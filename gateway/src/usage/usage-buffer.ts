@@ -8,6 +8,8 @@ export interface UsageRow {
   promptTokens: number
   completionTokens: number
   errors: number
+  /** Refused by a limit; these are not in `requests`. */
+  refused: number
   /** Epoch ms of the latest request counted here (for api_keys.last_used_at). */
   lastUsedMs: number
 }
@@ -18,6 +20,7 @@ export interface UsageSample {
   readonly promptTokens: number
   readonly completionTokens: number
   readonly isError: boolean
+  readonly isRefused?: boolean
   readonly atMs: number
 }
 
@@ -53,10 +56,11 @@ export class UsageBuffer {
       keyId: s.keyId,
       model: s.model,
       day,
-      requests: 1,
+      requests: s.isRefused === true ? 0 : 1,
       promptTokens: s.promptTokens,
       completionTokens: s.completionTokens,
       errors: s.isError ? 1 : 0,
+      refused: s.isRefused === true ? 1 : 0,
       lastUsedMs: s.atMs,
     })
   }
@@ -99,6 +103,7 @@ export class UsageBuffer {
       held.promptTokens += row.promptTokens
       held.completionTokens += row.completionTokens
       held.errors += row.errors
+      held.refused += row.refused
       held.lastUsedMs = Math.max(held.lastUsedMs, row.lastUsedMs)
       return true
     }

@@ -14,6 +14,8 @@ export interface UsageEvent {
   readonly promptTokens: number
   readonly completionTokens: number
   readonly isError: boolean
+  /** Refused by a limit: counted in `refused`, not in `requests` or `errors`. */
+  readonly isRefused?: boolean
 }
 
 export interface UsageRecorder {
@@ -128,6 +130,7 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
             promptTokens: safeCount(event.promptTokens),
             completionTokens: safeCount(event.completionTokens),
             isError: event.isError,
+            isRefused: event.isRefused === true,
             atMs: clock.now(),
           })
         if (!added) {

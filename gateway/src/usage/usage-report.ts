@@ -30,6 +30,8 @@ export interface UsageItem {
   prompt_tokens: number
   completion_tokens: number
   errors: number
+  /** Refused by a key's or user's limit (429) before any engine saw them; not in `requests`. */
+  refused: number
 }
 
 interface Column {
@@ -90,6 +92,7 @@ const SUMS = sql.join([
   sql`coalesce(sum(u.prompt_tokens), 0)::bigint as prompt_tokens`,
   sql`coalesce(sum(u.completion_tokens), 0)::bigint as completion_tokens`,
   sql`coalesce(sum(u.errors), 0)::bigint as errors`,
+  sql`coalesce(sum(u.refused), 0)::bigint as refused`,
 ])
 
 function toUsageItem(r: Record<string, unknown>): UsageItem {
@@ -114,5 +117,6 @@ function toUsageItem(r: Record<string, unknown>): UsageItem {
     prompt_tokens: Number(r.prompt_tokens),
     completion_tokens: Number(r.completion_tokens),
     errors: Number(r.errors),
+    refused: Number(r.refused),
   }
 }

@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely'
 import type { Tables } from '../db/tables.js'
 import type { UsageRow } from './usage-buffer.js'
 
-/** Rows per statement: 7 parameters each, far below Postgres's 65,535-parameter limit. */
+/** Rows per statement: 8 parameters each, far below Postgres's 65,535-parameter limit. */
 export const WRITE_BATCH_ROWS = 1000
 
 /**
@@ -18,7 +18,7 @@ export async function writeUsage(db: Kysely<Tables>, rows: readonly UsageRow[]):
   const values = sql.join(
     rows.map(
       (r) =>
-        sql`(${r.keyId}::bigint, ${r.model}::text, ${r.day}::date, ${r.requests}::bigint, ${r.promptTokens}::bigint, ${r.completionTokens}::bigint, ${r.errors}::bigint)`,
+        sql`(${r.keyId}::bigint, ${r.model}::text, ${r.day}::date, ${r.requests}::bigint, ${r.promptTokens}::bigint, ${r.completionTokens}::bigint, ${r.errors}::bigint, ${r.refused}::bigint)`,
     ),
   )
   const lastUsed = sql.join(
@@ -29,9 +29,10 @@ export async function writeUsage(db: Kysely<Tables>, rows: readonly UsageRow[]):
   await db.transaction().execute(async (tx) => {
     await sql`
       insert into usage_daily (api_key_id, model, day, requests, prompt_tokens, completion_tokens, errors,
-        api_key_name, user_id, username)
+        refused, api_key_name, user_id, username)
       select v.*, coalesce(k.name, p.api_key_name), coalesce(k.user_id, p.user_id), coalesce(o.username, p.username)
-      from (values ${values}) as v (api_key_id, model, day, requests, prompt_tokens, completion_tokens, errors)
+      from (values ${values}) as v (api_key_id, model, day, requests, prompt_tokens, completion_tokens, errors,
+        refused)
       left join api_keys k on k.id = v.api_key_id
       left join users o on o.id = k.user_id
       left join lateral (
@@ -44,6 +45,7 @@ export async function writeUsage(db: Kysely<Tables>, rows: readonly UsageRow[]):
         prompt_tokens = usage_daily.prompt_tokens + excluded.prompt_tokens,
         completion_tokens = usage_daily.completion_tokens + excluded.completion_tokens,
         errors = usage_daily.errors + excluded.errors,
+        refused = usage_daily.refused + excluded.refused,
         api_key_name = coalesce(excluded.api_key_name, usage_daily.api_key_name),
         user_id = coalesce(excluded.user_id, usage_daily.user_id),
         username = coalesce(excluded.username, usage_daily.username)

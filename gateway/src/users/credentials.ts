@@ -56,5 +56,10 @@ function withoutHash(row: UserRecord & { password_hash: string }): UserRecord {
     require_password_change: row.require_password_change,
     created_at: row.created_at,
     updated_at: row.updated_at,
+    rpm_limit: row.rpm_limit,
+    tpm_limit: row.tpm_limit,
+    max_parallel_requests: row.max_parallel_requests,
+    token_budget: row.token_budget,
+    budget_period: row.budget_period,
   }
 }

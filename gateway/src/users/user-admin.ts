@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import { type AuditActor, recordAudit } from '../audit/audit-log.js'
 import { recordChange } from '../changes/change-feed.js'
 import type { Tables } from '../db/tables.js'
+import { type LimitFieldsInput, pickLimitFields } from '../limits/limit-input.js'
 import { snapshotUsageOwners } from '../usage/usage-snapshot.js'
 import { hashPassword } from './password.js'
 import {
@@ -25,7 +26,7 @@ export interface NewUserInput {
   require_password_change?: boolean | undefined
 }
 
-export interface UserPatch {
+export interface UserPatch extends LimitFieldsInput {
   full_name?: string | undefined
   is_admin?: boolean | undefined
   is_active?: boolean | undefined
@@ -111,7 +112,12 @@ export async function updateUser(
     if (user === undefined) {
       return { ok: false, reason: 'not_found' }
     }
-    if (user.is_admin !== current.is_admin || user.is_active !== current.is_active) {
+    const limitsChanged = Object.keys(pickLimitFields(patch)).length > 0
+    if (
+      limitsChanged ||
+      user.is_admin !== current.is_admin ||
+      user.is_active !== current.is_active
+    ) {
       await recordChange(tx, 'user', String(id))
     }
     await recordAudit(tx, {
@@ -124,6 +130,7 @@ export async function updateUser(
           .map(([k]) => (k === 'password_hash' ? 'password' : k)),
         is_admin: user.is_admin,
         is_active: user.is_active,
+        ...pickLimitFields(patch),
       },
     })
     return { ok: true, user }
@@ -183,6 +190,7 @@ function toColumns(
     // An admin setting someone else's password hands out a temporary one, to be changed at next login.
     require_password_change:
       patch.require_password_change ?? (passwordHash !== undefined && !isSelf ? true : undefined),
+    ...pickLimitFields(patch),
   }
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { parseInput } from '../http/request-input.js'
+import { limitFieldsShape } from '../limits/limit-input.js'
 import { USER_SORT_COLUMNS, type UserListQuery, type UserSortColumn } from './user-repository.js'
 
 /** Password rules for every password a person sets: 8 to 256 characters, not all blanks. */
@@ -43,6 +44,8 @@ export const UpdateUserBody = z.strictObject({
   is_active: z.boolean().optional(),
   password: NEW_PASSWORD.optional(),
   require_password_change: z.boolean().optional(),
+  /** Limits over all of the user's keys together; null removes one. */
+  ...limitFieldsShape,
 })
 
 export type CreateUserBody = z.infer<typeof CreateUserBody>

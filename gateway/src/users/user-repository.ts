@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely'
-import type { Tables } from '../db/tables.js'
+import type { BudgetPeriodColumn, Tables } from '../db/tables.js'
 import { PUBLIC_USER_COLUMNS, type UserRecord } from './user-view.js'
 
 /** Small typed queries on `users`. Only credentials.ts reads password_hash; nothing here returns it. */
@@ -16,6 +16,11 @@ export interface SessionUser {
   require_password_change: boolean
   /** md5 of the password hash: changes whenever the password is set, and reveals nothing usable. */
   password_stamp: string
+  rpm_limit: number | null
+  tpm_limit: number | null
+  max_parallel_requests: number | null
+  token_budget: number | null
+  budget_period: BudgetPeriodColumn | null
 }
 
 /** What a session check needs: the user's flags and a stamp that changes with the password. */
@@ -23,6 +28,7 @@ export function findSessionUser(db: Kysely<Tables>, id: number): Promise<Session
   return db
     .selectFrom('users')
     .select(['id', 'username', 'is_admin', 'is_active', 'require_password_change'])
+    .select(['rpm_limit', 'tpm_limit', 'max_parallel_requests', 'token_budget', 'budget_period'])
     .select(sql<string>`md5(password_hash)`.as('password_stamp'))
     .where('id', '=', id)
     .executeTakeFirst()
@@ -98,6 +104,11 @@ export interface UserColumnsPatch {
   is_active?: boolean
   password_hash?: string
   require_password_change?: boolean
+  rpm_limit?: number | null
+  tpm_limit?: number | null
+  max_parallel_requests?: number | null
+  token_budget?: number | null
+  budget_period?: BudgetPeriodColumn | null
 }
 
 export function updateUserColumns(

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { runDatabaseCommand } from '../../src/cli/embedded-access.js'
 import { runKeysCreate } from '../../src/cli/keys-create.js'
+import { runKeysRotate } from '../../src/cli/keys-rotate.js'
 import { parseConfig } from '../../src/config.js'
 import { openDatabase } from '../../src/db/database.js'
 import type { ApiKey, CreatedApiKey } from '../../src/keys/api-key-view.js'
@@ -101,6 +102,9 @@ describe.each(dbTargets())('/v2/api-keys on %s', (target) => {
           'is_custom',
           'last_used_at',
           'masked_value',
+          'metadata',
+          'allowed_ips',
+          'previous_value_expires_at',
           'name',
           'scope',
           'updated_at',
@@ -369,7 +373,7 @@ describe.each(dbTargets())('/v2/api-keys on %s', (target) => {
     })
 
     it.each([
-      ['the name', { name: 'renamed' }, 'name'],
+      ['an empty name', { name: ' ' }, 'name'],
       ['the value', { value: 'kg_x' }, 'value'],
       ['an unknown field', { owner: 2 }, 'owner'],
       ['a bad expiry', { expires_at: 'next tuesday' }, 'expires_at'],
@@ -473,7 +477,7 @@ describe.each(dbTargets())('keygate keys create on %s', (target) => {
   })
 
   /** Runs the command in-process (a child process would pay seconds of start-up per call). */
-  async function cli(args: string[]) {
+  async function cli(args: string[], run = runKeysCreate) {
     const parsed = parseConfig({ KEYGATE_BOOTSTRAP_PASSWORD: 'unused-password', ...env })
     if (!parsed.ok) {
       throw new Error(parsed.problems.join('; '))
@@ -481,7 +485,7 @@ describe.each(dbTargets())('keygate keys create on %s', (target) => {
     const out = vi.spyOn(console, 'log').mockImplementation(() => {})
     const err = vi.spyOn(console, 'error').mockImplementation(() => {})
     try {
-      const code = await runDatabaseCommand(parsed.config, 'keys', runKeysCreate, args)
+      const code = await runDatabaseCommand(parsed.config, 'keys', run, args)
       const text = (spy: typeof out) => spy.mock.calls.map((c) => c.join(' ')).join('\n')
       return { code, stdout: text(out), stderr: text(err) }
     } finally {
@@ -540,6 +544,55 @@ describe.each(dbTargets())('keygate keys create on %s', (target) => {
         allowed_model_names: ['a', 'b'],
         user_name: 'cli-user',
       })
+    } finally {
+      await gw.close()
+      if (target === 'pglite') {
+        await gw.database.close()
+      }
+    }
+  })
+
+  it('keys rotate prints the new value once; the old one works for --grace, then only the new one', async () => {
+    const created = await cli(['--user', 'cli-user', '--name', 'to-rotate'])
+    expect(created.code).toBe(0)
+    const oldValue = created.stdout.trim()
+    const rotate = (args: string[]) => cli(args, runKeysRotate)
+    const r = await rotate(['--user', 'cli-user', '--name', 'to-rotate', '--grace', '3600'])
+    expect(r.stderr).toContain('rotated key')
+    expect(r.code).toBe(0)
+    const graced = r.stdout.trim()
+    expect(graced).toMatch(/^kg_[0-9a-f]{16}_[0-9a-f]{32}$/)
+    expect(graced).not.toBe(oldValue)
+    expect(r.stderr).toContain('works until')
+    expect(r.stderr).not.toContain(graced.slice(20))
+    expect(
+      (await rotate(['--user', 'cli-user', '--name', 'to-rotate', '--grace', '604801'])).code,
+    ).toBe(2)
+    expect((await rotate(['--user', 'cli-user', '--name', 'to-rotate', '--grace', 'x'])).code).toBe(
+      2,
+    )
+    expect((await rotate(['--user', 'cli-user', '--name', 'missing'])).code).toBe(1)
+    expect((await rotate(['--user', 'cli-user'])).code).toBe(2)
+    const custom = await rotate([
+      '--user',
+      'cli-user',
+      '--name',
+      'to-rotate',
+      '--custom',
+      'Cli-Rotated-Custom-0003',
+    ])
+    expect(custom.code).toBe(0)
+    expect(custom.stdout.trim()).toBe('Cli-Rotated-Custom-0003')
+
+    const gw = await startGateway(testDb)
+    try {
+      const status = async (value: string) =>
+        (await fetch(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${value}` } }))
+          .status
+      expect(await status('Cli-Rotated-Custom-0003')).toBe(200)
+      // The second rotation had no grace: the value before it (and the one before that) are refused.
+      expect(await status(graced)).toBe(401)
+      expect(await status(oldValue)).toBe(401)
     } finally {
       await gw.close()
       if (target === 'pglite') {

@@ -31,6 +31,13 @@ async function recorded(db: Kysely<Tables>): Promise<string[]> {
 async function allRows(db: Kysely<Tables>): Promise<Record<string, Row[]>> {
   const out: Record<string, Row[]> = {}
   for (const table of Object.keys(TABLE_COLUMNS)) {
+    // A table a later migration added (replica_heartbeats) is not in a 0.1.0 database yet.
+    const exists = await sql<{ t: string | null }>`select to_regclass(${table})::text as t`.execute(
+      db,
+    )
+    if (exists.rows[0]?.t == null) {
+      continue
+    }
     const rows = await sql<Row>`select * from ${sql.table(table)}`.execute(db)
     out[table] = rows.rows.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))
   }
@@ -44,6 +51,9 @@ async function allRows(db: Kysely<Tables>): Promise<Record<string, Row[]>> {
 function asOf(rows: Record<string, Row[]>, old: Record<string, Row[]>): Record<string, Row[]> {
   const out: Record<string, Row[]> = {}
   for (const [table, list] of Object.entries(rows)) {
+    if (!(table in old)) {
+      continue // a table 0.1.0 did not have
+    }
     const columns = Object.keys(old[table]?.[0] ?? {})
     out[table] = list.map((row) =>
       columns.length === 0 ? row : Object.fromEntries(columns.map((c) => [c, row[c]])),

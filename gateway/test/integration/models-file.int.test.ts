@@ -231,5 +231,7 @@ function adminPrincipal() {
     keyId: null,
     scope: new Set(['management', 'inference'] as const),
     allowedModelNames: null,
+    limits: [],
+    allowedAddresses: null,
   }
 }

@@ -387,5 +387,7 @@ function principalOf(userId: number, isAdmin = false, allowed?: string[]): Princ
     keyId: null,
     scope: ALL_SCOPES,
     allowedModelNames: allowed === undefined ? null : new Set(allowed),
+    limits: [],
+    allowedAddresses: null,
   }
 }

@@ -142,6 +142,16 @@ describe.each(dbTargets())('OpenAPI document on %s', (target) => {
       await call('PUT', `/v2/api-keys/${created.id}`, { description: 'documented' }),
     )
     await expectDocumented('get', '/v2/api-keys/{id}', await call('GET', '/v2/api-keys/999999'))
+    await expectDocumented(
+      'get',
+      '/v2/api-keys/{id}/limits',
+      await call('GET', `/v2/api-keys/${created.id}/limits`),
+    )
+    await expectDocumented(
+      'put',
+      '/v2/api-keys/{id}',
+      await call('PUT', `/v2/api-keys/${created.id}`, { rpm_limit: 0 }),
+    )
     await expectDocumented('post', '/v2/api-keys', await call('POST', '/v2/api-keys', { nme: 'x' }))
 
     const model = (await expectDocumented(
@@ -175,6 +185,7 @@ describe.each(dbTargets())('OpenAPI document on %s', (target) => {
 
     await expectDocumented('get', '/v2/usage', await call('GET', '/v2/usage?group_by=api_key,day'))
     await expectDocumented('get', '/v2/audit-events', await call('GET', '/v2/audit-events'))
+    await expectDocumented('get', '/v2/status', await call('GET', '/v2/status'))
     await expectDocumented('get', '/v2/usage', await call('GET', '/v2/usage?from=nope'))
     await expectDocumented('get', '/v1/models', await call('GET', '/v1/models'))
     await expectDocumented('get', '/v1/models/{model}', await call('GET', '/v1/models/doc-model'))

@@ -143,6 +143,7 @@ describe.each(dbTargets())('usage per key on %s', (target) => {
             prompt_tokens: r.prompt,
             completion_tokens: r.completion,
             errors: r.errors,
+            refused: 0,
           }
         })
       expect(body.items.map(({ user_id: _, ...rest }) => rest)).toEqual(
@@ -209,6 +210,7 @@ describe.each(dbTargets())('usage per key on %s', (target) => {
         promptTokens: 2,
         completionTokens: 3,
         errors: 0,
+        refused: 0,
         lastUsedMs: Date.parse('2021-06-01T10:00:00Z'),
       })
       await writeUsage(db, [row(bobKey.id), row(999_999_999)])

@@ -86,6 +86,33 @@ database-url
 {{- printf "%s.%s.svc.%s" (include "keygate.postgresqlName" .) .Release.Namespace .Values.clusterDomain -}}
 {{- end -}}
 
+{{/* Where the limit counters live: "external" (externalRedis), "bundled" (the chart's Redis) or "" (in process). */}}
+{{- define "keygate.redisMode" -}}
+{{- if or .Values.externalRedis.url .Values.externalRedis.existingSecret -}}
+external
+{{- else if eq (toString .Values.redis.enabled) "true" -}}
+bundled
+{{- else if and (eq (toString .Values.redis.enabled) "auto") (or (gt (int .Values.gateway.replicaCount) 1) .Values.autoscaling.enabled) -}}
+bundled
+{{- end -}}
+{{- end -}}
+
+{{- define "keygate.redisName" -}}
+{{- printf "%s-redis" (include "keygate.fullname" .) -}}
+{{- end -}}
+
+{{- define "keygate.redisSecretName" -}}
+{{- default (include "keygate.generatedSecretName" .) .Values.externalRedis.existingSecret -}}
+{{- end -}}
+
+{{- define "keygate.redisSecretKey" -}}
+{{- if .Values.externalRedis.existingSecret -}}
+{{- .Values.externalRedis.existingSecretKey -}}
+{{- else -}}
+redis-url
+{{- end -}}
+{{- end -}}
+
 {{/* The models file lives in a Secret when it carries engine keys, in a ConfigMap otherwise. */}}
 {{- define "keygate.modelsFileName" -}}
 {{- printf "%s-models" (include "keygate.fullname" .) -}}
@@ -173,6 +200,9 @@ gateway's own parser (keep the two in step; the test also compares the keys used
 {{- end -}}
 {{- if and (not (include "keygate.hasDatabase" .)) (or (gt (int .Values.gateway.replicaCount) 1) .Values.autoscaling.enabled) -}}
 {{- fail "the embedded PGlite database supports one gateway replica: set postgresql.enabled=true or externalDatabase for gateway.replicaCount > 1 or autoscaling" -}}
+{{- end -}}
+{{- if and (eq (toString .Values.redis.enabled) "true") (or .Values.externalRedis.url .Values.externalRedis.existingSecret) -}}
+{{- fail "set either redis.enabled=true or externalRedis, not both" -}}
 {{- end -}}
 {{- $engineNames := dict -}}
 {{- $modelNames := dict -}}

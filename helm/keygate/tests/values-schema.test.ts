@@ -34,6 +34,16 @@ describe('values.schema.json', () => {
       expect(problemsOf(values)).toEqual([])
     })
 
+    it.each([['auto'], [true], [false]])(
+      'redis.enabled = %j, and an external Redis URL',
+      (enabled) => {
+        expect(problemsOf(withOverrides({ redis: { enabled } }))).toEqual([])
+        expect(
+          problemsOf(withOverrides({ externalRedis: { url: 'rediss://:pw@cache.example:6380' } })),
+        ).toEqual([])
+      },
+    )
+
     it('a minimal engine with only name, backend and model', () => {
       expect(problemsOf(withOverrides({ engines: [engine] }))).toEqual([])
     })
@@ -66,6 +76,9 @@ describe('values.schema.json', () => {
         { engines: [{ ...engine, startupProbe: { periodSeconds: 0 } }] },
       ],
       ['a database URL that is not postgres', { externalDatabase: { url: 'mysql://db/keygate' } }],
+      ['a Redis URL that is not redis://', { externalRedis: { url: 'http://cache:6379' } }],
+      ['an unknown redis.enabled mode', { redis: { enabled: 'sometimes' } }],
+      ['an unknown redis key', { redis: { persistence: true } }],
       [
         'several replicas on the embedded database',
         { postgresql: { enabled: false }, gateway: { replicaCount: 2 } },

@@ -10,6 +10,7 @@ import { ApiKeysTable } from './api-keys-table.js'
 import { DeleteKeysDialog } from './delete-keys-dialog.js'
 import { EditKeyDialog } from './edit-key-dialog.js'
 import { KeyCreatedDialog } from './key-created-dialog.js'
+import { RotateKeyDialog } from './rotate-key-dialog.js'
 import { TryItPanel } from './try-it-panel.js'
 import { useModelNames } from './use-model-names.js'
 
@@ -17,7 +18,8 @@ type Dialog =
   | { kind: 'add' }
   | { kind: 'edit'; key: ApiKey }
   | { kind: 'delete'; keys: ApiKey[] }
-  | { kind: 'created'; key: CreatedApiKey }
+  | { kind: 'rotate'; key: ApiKey }
+  | { kind: 'created'; key: CreatedApiKey; reason: 'created' | 'rotated' }
 
 const KEY_SORT_FIELDS = ['name', 'expires_at', 'last_used_at', 'created_at']
 
@@ -108,6 +110,7 @@ export function ApiKeysPage() {
           selected={selected}
           onSelect={select}
           onEdit={(key) => setDialog({ kind: 'edit', key })}
+          onRotate={(key) => setDialog({ kind: 'rotate', key })}
           onDelete={(key) => setDialog({ kind: 'delete', keys: [key] })}
         />
       </div>
@@ -118,7 +121,7 @@ export function ApiKeysPage() {
           modelNames={modelNames}
           onClose={() => setDialog(null)}
           onCreated={(key) => {
-            setDialog({ kind: 'created', key })
+            setDialog({ kind: 'created', key, reason: 'created' })
             list.reload()
           }}
         />
@@ -127,7 +130,22 @@ export function ApiKeysPage() {
         <KeyCreatedDialog
           created={dialog.key}
           modelNames={modelNames}
-          onDone={() => done(`API key “${dialog.key.name}” created.`)}
+          reason={dialog.reason}
+          onDone={() =>
+            done(
+              `API key “${dialog.key.name}” ${dialog.reason === 'rotated' ? 'rotated' : 'created'}.`,
+            )
+          }
+        />
+      )}
+      {dialog?.kind === 'rotate' && (
+        <RotateKeyDialog
+          apiKey={dialog.key}
+          onClose={() => setDialog(null)}
+          onRotated={(key) => {
+            setDialog({ kind: 'created', key, reason: 'rotated' })
+            list.reload()
+          }}
         />
       )}
       {dialog?.kind === 'edit' && (

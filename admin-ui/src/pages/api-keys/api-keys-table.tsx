@@ -1,6 +1,6 @@
 import type { ApiKey } from '../../api-types.js'
 import { SortHeader } from '../../components/sort-header.js'
-import { isExpired } from '../../lib/expiry.js'
+import { isExpired, isExpiringSoon } from '../../lib/expiry.js'
 import { formatDate, formatDateTime, permissionLines } from '../../lib/format.js'
 
 interface ApiKeysTableProps {
@@ -11,6 +11,7 @@ interface ApiKeysTableProps {
   selected: ReadonlySet<number>
   onSelect: (ids: number[], on: boolean) => void
   onEdit: (key: ApiKey) => void
+  onRotate: (key: ApiKey) => void
   onDelete: (key: ApiKey) => void
 }
 
@@ -23,12 +24,18 @@ function ExpirationCell({ apiKey, now }: { apiKey: ApiKey; now: Date }) {
     <td class="nowrap">
       {formatDate(apiKey.expires_at)}
       {expired && <span class="badge badge-danger">Expired</span>}
+      {isExpiringSoon(apiKey.expires_at, now) && (
+        <span class="badge badge-warning" title="Expires within 7 days">
+          Expires soon
+        </span>
+      )}
     </td>
   )
 }
 
 export function ApiKeysTable(props: ApiKeysTableProps) {
-  const { keys, showCreator, sortBy, onSort, selected, onSelect, onEdit, onDelete } = props
+  const { keys, showCreator, sortBy, onSort, selected, onSelect, onEdit, onRotate, onDelete } =
+    props
   const now = new Date()
   const allSelected = keys.length > 0 && keys.every((k) => selected.has(k.id))
   return (
@@ -107,6 +114,9 @@ export function ApiKeysTable(props: ApiKeysTableProps) {
               <td class="cell-actions">
                 <button type="button" class="btn btn-small" onClick={() => onEdit(key)}>
                   Edit
+                </button>
+                <button type="button" class="btn btn-small" onClick={() => onRotate(key)}>
+                  Rotate
                 </button>
                 <button
                   type="button"

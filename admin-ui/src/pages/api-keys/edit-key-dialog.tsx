@@ -1,11 +1,16 @@
 import { useSession } from '../../api/api-context.js'
 import type { ApiKey } from '../../api-types.js'
-import { ErrorMessage } from '../../components/alerts.js'
+import { ErrorMessage, FieldError } from '../../components/alerts.js'
 import { FormActions } from '../../components/form-actions.js'
 import { Modal } from '../../components/modal.js'
 import { EXPIRY_LABELS, extensionBase, resolveExpiry } from '../../lib/expiry.js'
 import { formatDate } from '../../lib/format.js'
-import { buildUpdateBody, type EditKeyForm, editFormFor } from '../../lib/key-form.js'
+import {
+  buildUpdateBody,
+  type EditKeyForm,
+  editFormFor,
+  NAME_MAX_LENGTH,
+} from '../../lib/key-form.js'
 import { DescriptionField, ExpiryFields } from './key-form-fields.js'
 import { PermissionsFields } from './permissions-fields.js'
 import { useKeyForm } from './use-key-form.js'
@@ -61,9 +66,17 @@ export function EditKeyDialog({ apiKey, modelNames, onClose, onSaved }: EditKeyD
         noValidate
       >
         <ErrorMessage>{errors.general}</ErrorMessage>
+        <label class="field">
+          <span>Name</span>
+          <input
+            value={form.name}
+            maxLength={NAME_MAX_LENGTH}
+            onInput={(e) => set({ name: e.currentTarget.value })}
+            {...invalid('name')}
+          />
+        </label>
+        <FieldError id={`${id}-name`} message={errors.name} />
         <dl class="facts">
-          <dt>Name</dt>
-          <dd>{apiKey.name}</dd>
           <dt>Key</dt>
           <dd>
             <code>{apiKey.masked_value}</code>

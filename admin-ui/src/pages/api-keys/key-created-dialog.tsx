@@ -2,25 +2,48 @@ import { useState } from 'preact/hooks'
 import type { CreatedApiKey } from '../../api-types.js'
 import { CopyButton } from '../../components/copy-button.js'
 import { Modal } from '../../components/modal.js'
+import { formatDateTime } from '../../lib/format.js'
 import { ModelSelect } from './model-select.js'
 import { SnippetView } from './snippet-view.js'
 
 interface KeyCreatedDialogProps {
   created: CreatedApiKey
   modelNames: string[]
+  /** 'rotated': the same dialog after a rotation (the key keeps its name and settings, the value is new). */
+  reason?: 'created' | 'rotated'
   /** The parent drops its only reference to the value here. */
   onDone: () => void
 }
 
 /** The one place the full key is ever shown; Escape counts as Done. */
-export function KeyCreatedDialog({ created, modelNames, onDone }: KeyCreatedDialogProps) {
+export function KeyCreatedDialog({
+  created,
+  modelNames,
+  onDone,
+  reason = 'created',
+}: KeyCreatedDialogProps) {
   const models = created.allowed_model_names.length > 0 ? created.allowed_model_names : modelNames
   const [model, setModel] = useState(models[0] ?? 'your-model')
   const canInfer = created.scope.includes('inference')
   return (
-    <Modal title="API key created" onClose={onDone} size="wide">
+    <Modal
+      title={reason === 'rotated' ? 'API key rotated' : 'API key created'}
+      onClose={onDone}
+      size="wide"
+    >
       <p>
-        The API key <strong>{created.name}</strong> has been created.
+        {reason === 'rotated' ? (
+          <>
+            The API key <strong>{created.name}</strong> has a new value.{' '}
+            {created.previous_value_expires_at === null
+              ? 'The old value no longer works.'
+              : `The old value keeps working until ${formatDateTime(created.previous_value_expires_at, '')}.`}
+          </>
+        ) : (
+          <>
+            The API key <strong>{created.name}</strong> has been created.
+          </>
+        )}
       </p>
       <div class="secret-box">
         <code class="secret" data-testid="new-key-value">

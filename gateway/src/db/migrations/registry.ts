@@ -4,3 +4,5 @@
 export * as '0001_initial' from './0001_initial.js'
 export * as '0002_model_routes' from './0002_model_routes.js'
 export * as '0003_usage_outlives_keys' from './0003_usage_outlives_keys.js'
+export * as '0004_limits' from './0004_limits.js'
+export * as '0005_key_lifecycle' from './0005_key_lifecycle.js'

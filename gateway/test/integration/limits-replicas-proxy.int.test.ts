@@ -1,0 +1,168 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type FakeEngine, startFakeEngine } from '../support/fake-engine.js'
+import { pollUntil } from '../support/poll.js'
+import {
+  deleteKeys,
+  type PrivateRedis,
+  SHARED_REDIS_URL,
+  startPrivateRedis,
+  testPrefix,
+} from '../support/redis-server.js'
+import { seedKey, seedModel, seedUser } from '../support/seed.js'
+import { startGateway, type TestGateway } from '../support/test-app.js'
+import { createTestDatabase, dbTargets, type TestDatabase } from '../support/test-db.js'
+
+/**
+ * Limits through two real gateway replicas sharing one database: counted in the shared Redis (under a prefix of
+ * this file's own), a budget raised by a PUT on one replica is in force on the other within 1 s, and a request
+ * path whose Redis is gone fails open and says so in /metrics (on a private redis-server this file stops).
+ */
+const target = dbTargets().at(-1) ?? 'pglite'
+const PROPAGATION_BUDGET_MS = 1_000
+
+async function call(gw: TestGateway, key: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${gw.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const text = await res.text()
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown>,
+  }
+}
+
+const chat = (gw: TestGateway, key: string) =>
+  call(gw, key, 'POST', '/v1/chat/completions', {
+    model: 'chat',
+    messages: [{ role: 'user', content: 'hi' }],
+    max_tokens: 8,
+  })
+
+describe(`limits across two replicas (${target})`, () => {
+  let testDb: TestDatabase
+  let vllm: FakeEngine
+  let a: TestGateway
+  let b: TestGateway
+  let adminKey: string
+  const prefix = testPrefix('replicas-proxy')
+
+  beforeAll(async () => {
+    vllm = await startFakeEngine({ flavour: 'vllm' })
+    testDb = await createTestDatabase(target)
+    const env = {
+      KEYGATE_REDIS_URL: SHARED_REDIS_URL,
+      KEYGATE_REDIS_PREFIX: prefix,
+      // Only NOTIFY can then explain B seeing a change within a second.
+      KEYGATE_KEY_REFRESH_MS: '600000',
+    }
+    a = await startGateway(testDb, { env })
+    b = await startGateway(testDb, { env })
+    const admin = await seedUser(a.database.db, { isAdmin: true })
+    adminKey = (await seedKey(a.database.db, { userId: admin.id, scope: ['management'] })).value
+    await seedModel(a.database.db, { name: 'chat', instances: [{ url: vllm.url }] })
+    await a.deps.changes.catchUp()
+    await b.deps.changes.catchUp()
+  })
+  afterAll(async () => {
+    await a?.close()
+    await b?.close()
+    await testDb?.drop()
+    await vllm?.close()
+    await deleteKeys(SHARED_REDIS_URL, prefix)
+  })
+
+  it('counts one rpm limit across both replicas', async () => {
+    const user = await seedUser(a.database.db)
+    const key = await seedKey(a.database.db, { userId: user.id })
+    const put = await call(a, adminKey, 'PUT', `/v2/users/${user.id}`, { rpm_limit: 2 })
+    expect(put.status).toBe(200)
+    expect((await chat(a, key.value)).status).toBe(200)
+    expect((await chat(b, key.value)).status).toBe(200)
+    const third = await chat(a, key.value)
+    expect(third.status).toBe(429)
+    expect((await chat(b, key.value)).status).toBe(429)
+  })
+
+  it('a budget raised by PUT on one replica is in force on the other within 1 s', async () => {
+    const user = await seedUser(a.database.db)
+    const key = await seedKey(a.database.db, { userId: user.id })
+    await b.deps.changes.catchUp()
+    const limited = await call(a, adminKey, 'PUT', `/v2/users/${user.id}`, {
+      token_budget: 40,
+      budget_period: 'month',
+    })
+    expect(limited.status).toBe(200)
+    await b.deps.changes.catchUp()
+    expect((await chat(b, key.value)).status).toBe(200)
+    const spent = await chat(b, key.value)
+    expect(spent.status).toBe(429)
+    expect((spent.body.error as Record<string, unknown>).code).toBe('insufficient_quota')
+
+    const raised = await call(a, adminKey, 'PUT', `/v2/users/${user.id}`, { token_budget: 100_000 })
+    expect(raised.status).toBe(200)
+    await pollUntil(
+      async () => (await chat(b, key.value)).status === 200,
+      'the raised budget on replica B',
+      PROPAGATION_BUDGET_MS,
+    )
+  })
+})
+
+describe(`a request path whose Redis is gone (${target})`, () => {
+  let redis: PrivateRedis
+  let vllm: FakeEngine
+  let testDb: TestDatabase
+  let gw: TestGateway
+  let key: string
+
+  beforeAll(async () => {
+    redis = await startPrivateRedis()
+    vllm = await startFakeEngine({ flavour: 'vllm' })
+    testDb = await createTestDatabase(target)
+    gw = await startGateway(testDb, {
+      env: { KEYGATE_REDIS_URL: redis.url, KEYGATE_REDIS_PREFIX: 'outage-proxy:' },
+    })
+    const user = await seedUser(gw.database.db)
+    await gw.database.db
+      .updateTable('users')
+      .set({ rpm_limit: 1 })
+      .where('id', '=', user.id)
+      .execute()
+    key = (await seedKey(gw.database.db, { userId: user.id })).value
+    await seedModel(gw.database.db, { name: 'chat', instances: [{ url: vllm.url }] })
+    await gw.deps.changes.catchUp()
+  })
+  afterAll(async () => {
+    await gw?.close()
+    await testDb?.drop()
+    await vllm?.close()
+    await redis?.stop()
+  })
+
+  it('fails open: requests pass uncounted, without headers, and the failures are counted', async () => {
+    await pollUntil(
+      async () => (await chat(gw, key)).headers.get('x-ratelimit-limit-requests') === '1',
+      'the limiter connected to its Redis',
+      10_000,
+    )
+    expect((await chat(gw, key)).status).toBe(429)
+    await redis.kill()
+    const passed = await chat(gw, key)
+    expect(passed.status).toBe(200)
+    expect(passed.headers.get('x-ratelimit-limit-requests')).toBeNull()
+    expect((await chat(gw, key)).status).toBe(200)
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text()
+    expect(metrics).toMatch(/keygate_limits_store_errors_total\{op="(admit|connection)"\} [1-9]/)
+    expect(metrics).not.toMatch(/keygate_limited_total\{reason="unavailable"\} [1-9]/)
+    // Back: counted again.
+    await redis.start()
+    await pollUntil(
+      async () => (await chat(gw, key)).status === 429,
+      'limits counted again once Redis is back',
+      10_000,
+    )
+  })
+})
