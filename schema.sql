@@ -134,3 +134,13 @@ CREATE TABLE IF NOT EXISTS replica_heartbeats (
   shared_limits boolean NOT NULL,
   seen_at timestamptz NOT NULL DEFAULT now()
 );
+-- A model's price per million tokens, one row per change, in force from effective_from until the model's next row
+-- (docs/usage.md: which price a day's usage is charged at).
+CREATE TABLE IF NOT EXISTS model_prices (
+  id bigserial PRIMARY KEY,
+  model_id bigint NOT NULL REFERENCES models (id) ON DELETE CASCADE,
+  effective_from timestamptz NOT NULL DEFAULT now(),
+  input_price_per_mtok numeric,
+  output_price_per_mtok numeric
+);
+CREATE INDEX IF NOT EXISTS model_prices_model_from_idx ON model_prices (model_id, effective_from);

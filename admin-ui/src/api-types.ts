@@ -30,3 +30,4 @@ export type Health = 'healthy' | 'unhealthy' | 'unknown'
 
 /** Every list endpoint answers `{items, pagination}` (GPUStack's shape). */
 export type { Page, Pagination } from '../../gateway/src/http/page.js'
+export type { UsageItem, UsageReport } from '../../gateway/src/routes/v2/usage.js'

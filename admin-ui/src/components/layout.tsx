@@ -6,6 +6,7 @@ import { ApiKeysPage } from '../pages/api-keys/api-keys-page.js'
 import { ChangePasswordForm } from '../pages/change-password-form.js'
 import { ModelsPage } from '../pages/models/models-page.js'
 import { SettingsPage } from '../pages/settings/settings-page.js'
+import { UsagePage } from '../pages/usage/usage-page.js'
 import { UsersPage } from '../pages/users/users-page.js'
 import { Notice } from './alerts.js'
 import { Modal } from './modal.js'
@@ -70,6 +71,7 @@ export function Layout({ onLogOut, onUserChanged }: LayoutProps) {
         {user.is_admin && <NavLink to="/users" label="Users" current={page} />}
         <p class="nav-section">Resources</p>
         <NavLink to="/models" label="Models" current={page} />
+        <NavLink to="/usage" label="Usage" current={page} />
         {user.is_admin && (
           <>
             <p class="nav-section">Administration</p>
@@ -83,6 +85,7 @@ export function Layout({ onLogOut, onUserChanged }: LayoutProps) {
         {notice !== null && <Notice onDismiss={() => setNotice(null)}>{notice}</Notice>}
         {page === '/api-keys' && <ApiKeysPage />}
         {page === '/models' && <ModelsPage />}
+        {page === '/usage' && <UsagePage key={window.location.search} />}
         {page === '/users' && <UsersPage onSelfChanged={onUserChanged} />}
         {page === '/settings' && <SettingsPage />}
         {page === '/api-docs' && <ApiDocsPage />}

@@ -22,8 +22,25 @@ describe('model form', () => {
         access_policy: 'authed',
         allowed_user_ids: [],
         instances: [{ url: 'http://10.0.3.7:8000', weight: 1, worker: '' }],
+        input_price_per_mtok: null,
+        output_price_per_mtok: null,
       },
     })
+  })
+
+  it('sends typed prices as numbers and refuses what is not a non-negative number', () => {
+    expect(buildModelBody(form({ inputPrice: ' 0.15 ', outputPrice: '0' }))).toMatchObject({
+      ok: true,
+      body: { input_price_per_mtok: 0.15, output_price_per_mtok: 0 },
+    })
+    const built = buildModelBody(form({ inputPrice: '-1', outputPrice: '1e3' }))
+    expect(built.ok).toBe(false)
+    if (!built.ok) {
+      expect(Object.keys(built.errors).sort()).toEqual([
+        'input_price_per_mtok',
+        'output_price_per_mtok',
+      ])
+    }
   })
 
   it('sends a typed instance API key and the granted users under Allowed users', () => {

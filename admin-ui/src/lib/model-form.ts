@@ -18,6 +18,9 @@ export interface ModelForm {
   accessPolicy: AccessPolicy
   allowedUserIds: number[]
   instances: InstanceForm[]
+  /** Per million tokens, as typed; blank = not priced. */
+  inputPrice: string
+  outputPrice: string
 }
 
 export type ModelFormErrors = Record<string, string>
@@ -38,6 +41,8 @@ export function emptyModelForm(): ModelForm {
     accessPolicy: 'authed',
     allowedUserIds: [],
     instances: [emptyInstance()],
+    inputPrice: '',
+    outputPrice: '',
   }
 }
 
@@ -56,7 +61,19 @@ export function modelFormFor(m: AdminModel): ModelForm {
       apiKey: '',
       hasApiKey: i.has_api_key,
     })),
+    inputPrice: m.input_price_per_mtok === null ? '' : String(m.input_price_per_mtok),
+    outputPrice: m.output_price_per_mtok === null ? '' : String(m.output_price_per_mtok),
   }
+}
+
+/** Blank is "not priced" (null); otherwise a non-negative number, or undefined when it is not one. */
+export function parsePrice(text: string): number | null | undefined {
+  const t = text.trim()
+  if (t === '') {
+    return null
+  }
+  const n = Number(t)
+  return /^\d+(\.\d+)?$/.test(t) && Number.isFinite(n) && n <= 1_000_000_000 ? n : undefined
 }
 
 function isHttpUrl(value: string): boolean {
@@ -99,7 +116,15 @@ export function buildModelBody(form: ModelForm): BuiltModel {
   if (new Set(urls).size !== urls.length) {
     errors.instances = 'Each instance URL may appear only once.'
   }
-  if (Object.keys(errors).length > 0) {
+  const inputPrice = parsePrice(form.inputPrice)
+  const outputPrice = parsePrice(form.outputPrice)
+  if (inputPrice === undefined) {
+    errors.input_price_per_mtok = 'The price is a number of at least 0, or blank for none.'
+  }
+  if (outputPrice === undefined) {
+    errors.output_price_per_mtok = 'The price is a number of at least 0, or blank for none.'
+  }
+  if (Object.keys(errors).length > 0 || inputPrice === undefined || outputPrice === undefined) {
     return { ok: false, errors }
   }
   const upstream = form.upstreamModelName.trim()
@@ -119,6 +144,8 @@ export function buildModelBody(form: ModelForm): BuiltModel {
         // Omitted: the gateway keeps the stored key of the instance with this URL.
         ...(inst.apiKey === '' ? {} : { api_key: inst.apiKey }),
       })),
+      input_price_per_mtok: inputPrice,
+      output_price_per_mtok: outputPrice,
     },
   }
 }

@@ -1,8 +1,15 @@
 import { useEffect, useState } from 'preact/hooks'
 
-export type RoutePath = '/api-keys' | '/models' | '/users' | '/settings' | '/api-docs'
+export type RoutePath = '/api-keys' | '/models' | '/users' | '/usage' | '/settings' | '/api-docs'
 
-const ROUTES: readonly RoutePath[] = ['/api-keys', '/models', '/users', '/settings', '/api-docs']
+const ROUTES: readonly RoutePath[] = [
+  '/api-keys',
+  '/models',
+  '/users',
+  '/usage',
+  '/settings',
+  '/api-docs',
+]
 const NAVIGATE_EVENT = 'keygate:navigate'
 
 /** The address bar's path without a trailing slash (`/api-keys/` is the keys page too). */
@@ -16,9 +23,9 @@ function currentRoute(): RoutePath {
 }
 
 /** History-API routing; the gateway answers index.html for these paths (routes/ui.ts). */
-export function navigate(path: RoutePath): void {
-  if (window.location.pathname !== path) {
-    window.history.pushState(null, '', path)
+export function navigate(path: RoutePath, search = ''): void {
+  if (window.location.pathname !== path || window.location.search !== search) {
+    window.history.pushState(null, '', `${path}${search}`)
   }
   window.dispatchEvent(new Event(NAVIGATE_EVENT))
 }

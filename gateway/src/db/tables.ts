@@ -140,6 +140,15 @@ export interface CacheEventsTable {
   at: Timestamp
 }
 
+export interface ModelPricesTable {
+  id: Generated<number>
+  model_id: number
+  effective_from: Timestamp
+  /** numeric: both drivers return it as text; reads cast it (usage/model-prices.ts). */
+  input_price_per_mtok: ColumnType<string | null, number | null | undefined, number | null>
+  output_price_per_mtok: ColumnType<string | null, number | null | undefined, number | null>
+}
+
 export interface Tables {
   users: UsersTable
   api_keys: ApiKeysTable
@@ -151,6 +160,7 @@ export interface Tables {
   settings: SettingsTable
   cache_events: CacheEventsTable
   replica_heartbeats: ReplicaHeartbeatsTable
+  model_prices: ModelPricesTable
 }
 
 export type UserRow = Selectable<UsersTable>
@@ -253,4 +263,11 @@ export const TABLE_COLUMNS: Record<keyof Tables, readonly string[]> = {
   settings: ['key', 'value'],
   cache_events: ['id', 'kind', 'target', 'at'],
   replica_heartbeats: ['replica_id', 'shared_limits', 'seen_at'],
+  model_prices: [
+    'id',
+    'model_id',
+    'effective_from',
+    'input_price_per_mtok',
+    'output_price_per_mtok',
+  ],
 }

@@ -3,6 +3,7 @@ import { recordAudit } from '../audit/audit-log.js'
 import { recordChange } from '../changes/change-feed.js'
 import type { AccessPolicy, Backend, Tables } from '../db/tables.js'
 import { renameInAllowlists } from '../keys/key-repository.js'
+import { changePrice, currentPrice } from './model-prices.js'
 import {
   type DesiredInstance,
   deleteModel,
@@ -28,6 +29,9 @@ export interface ModelInput {
   allowed_user_ids: number[]
   /** On update, an instance whose api_key is undefined keeps the key of the existing instance with its URL. */
   instances: DesiredInstance[]
+  /** Per million tokens; null = not priced. A change adds a row to the price history (model-prices.ts). */
+  input_price_per_mtok: number | null
+  output_price_per_mtok: number | null
 }
 
 export type ModelPatch = Partial<ModelInput>
@@ -95,10 +99,15 @@ export function createModel(db: Kysely<Tables>, input: ModelInput, actor: Actor)
   return inTransaction(db, async (tx) => {
     await checkNameFree(tx, input.name)
     await checkUsers(tx, input.allowed_user_ids)
-    const { allowed_user_ids, instances, ...values } = input
+    const { allowed_user_ids, instances, input_price_per_mtok, output_price_per_mtok, ...values } =
+      input
     const id = await insertModel(tx, { ...values, managed_by: 'api' })
     await syncInstances(tx, id, instances)
     await syncGrants(tx, id, allowed_user_ids)
+    await changePrice(tx, id, {
+      inputPerMtok: input_price_per_mtok,
+      outputPerMtok: output_price_per_mtok,
+    })
     await recordChange(tx, 'model', String(id))
     await recordAudit(tx, {
       actor,
@@ -110,6 +119,8 @@ export function createModel(db: Kysely<Tables>, input: ModelInput, actor: Actor)
         access_policy: input.access_policy,
         allowed_user_ids,
         instance_count: instances.length,
+        input_price_per_mtok,
+        output_price_per_mtok,
       },
     })
     return id
@@ -130,8 +141,17 @@ async function findEditable(tx: Kysely<Tables>, id: number) {
 export function updateModelById(db: Kysely<Tables>, id: number, patch: ModelPatch, actor: Actor) {
   return inTransaction(db, async (tx) => {
     const model = await findEditable(tx, id)
-    const { allowed_user_ids, instances, ...values } = patch
+    const { allowed_user_ids, instances, input_price_per_mtok, output_price_per_mtok, ...values } =
+      patch
     let renamedAllowlists = 0
+    if (input_price_per_mtok !== undefined || output_price_per_mtok !== undefined) {
+      const now = await currentPrice(tx, id)
+      await changePrice(tx, id, {
+        inputPerMtok: input_price_per_mtok === undefined ? now.inputPerMtok : input_price_per_mtok,
+        outputPerMtok:
+          output_price_per_mtok === undefined ? now.outputPerMtok : output_price_per_mtok,
+      })
+    }
     if (values.name !== undefined && values.name !== model.name) {
       await checkNameFree(tx, values.name, id)
       // Keys whose allowlist names the model follow the rename, in force on every replica with this commit.

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { InstanceSpec, ModelSpec } from './models-file.js'
+import { InstanceSpec, ModelSpec, PRICE } from './models-file.js'
 
 /** Request bodies and query of /v2/models, built from the same pieces as KEYGATE_MODELS_FILE (models-file.ts). */
 
@@ -18,6 +18,9 @@ const UserIds = z
 
 const spec = ModelSpec.shape
 
+/** Per million tokens, in the installation's currency; null (or omitted on create) = not priced. */
+const Price = PRICE
+
 export const CreateModelBody = z.strictObject({
   name: spec.name,
   description: spec.description,
@@ -28,6 +31,8 @@ export const CreateModelBody = z.strictObject({
   /** Users granted the model when access_policy is allowed_users (kept, but unused, under authed). */
   allowed_user_ids: UserIds.default([]),
   instances: Instances.default([]),
+  input_price_per_mtok: Price.default(null),
+  output_price_per_mtok: Price.default(null),
 })
 
 /** Every field optional: an omitted field keeps its value; `instances` and `allowed_user_ids` replace the lists. */
@@ -41,6 +46,9 @@ export const UpdateModelBody = z.strictObject({
   routes: spec.routes,
   allowed_user_ids: UserIds.optional(),
   instances: Instances.optional(),
+  /** A change is in force from now on; usage already charged keeps its price (docs/usage.md). */
+  input_price_per_mtok: Price.optional(),
+  output_price_per_mtok: Price.optional(),
 })
 
 export type CreateModelBody = z.input<typeof CreateModelBody>

@@ -4,6 +4,7 @@ import type { Principal } from '../auth/principal.js'
 import type { ChangeEvent, ChangeFeed } from '../changes/change-feed.js'
 import type { AccessPolicy, Backend, Tables } from '../db/tables.js'
 import { buildSnapshot, listIn, type ModelSnapshot, resolveIn } from './model-access.js'
+import { listCurrentPrices, type ModelPrice, NO_PRICE } from './model-prices.js'
 import {
   type InstanceRecord,
   listAllGrants,
@@ -38,6 +39,8 @@ export interface ModelTarget {
   /** What it serves: its own list, else its backend's (models/model-routes.ts). */
   readonly routes: ServedRoutes
   readonly instances: readonly InstanceTarget[]
+  /** The price in force now (models/model-prices.ts); both null when it has none. */
+  readonly price: ModelPrice
   readonly createdAt: Date
   readonly updatedAt: Date
 }
@@ -68,10 +71,11 @@ export interface ModelRegistryOptions {
 
 /** Reads every model, instance and grant; there are few models, so a full read costs milliseconds. */
 export async function loadModelSnapshot(db: Kysely<Tables>): Promise<ModelSnapshot<ModelTarget>> {
-  const [models, instances, grants] = await Promise.all([
+  const [models, instances, grants, prices] = await Promise.all([
     listAllModels(db),
     listAllInstances(db),
     listAllGrants(db),
+    listCurrentPrices(db),
   ])
   const instancesOf = new Map<number, InstanceTarget[]>()
   for (const i of instances) {
@@ -99,6 +103,7 @@ export async function loadModelSnapshot(db: Kysely<Tables>): Promise<ModelSnapsh
         ownRoutes: m.routes === null ? null : m.routes.filter(isModelRoute),
         routes: servedRoutes(m.backend, m.routes),
         instances: instancesOf.get(m.id) ?? [],
+        price: prices.get(m.id) ?? NO_PRICE,
         createdAt: m.created_at,
         updatedAt: m.updated_at,
       }),

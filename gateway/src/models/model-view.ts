@@ -23,6 +23,10 @@ export interface UserModelJson {
   health: InstanceHealth
   /** The proxied routes it serves (its own list, else its backend's). */
   routes: ModelRoute[]
+  /** Price per million prompt tokens in the installation's currency, in force now; null = not priced. */
+  input_price_per_mtok: number | null
+  /** Price per million completion tokens; null = not priced. */
+  output_price_per_mtok: number | null
   created_at: string
   updated_at: string
 }
@@ -56,6 +60,8 @@ export function toUserModelJson(m: ModelTarget, healthOf: HealthOf): UserModelJs
     backend: m.backend,
     health: summarizeHealth(m.instances.map((i) => healthOf(i.url))),
     routes: [...m.routes.list],
+    input_price_per_mtok: m.price.inputPerMtok,
+    output_price_per_mtok: m.price.outputPerMtok,
     created_at: m.createdAt.toISOString(),
     updated_at: m.updatedAt.toISOString(),
   }

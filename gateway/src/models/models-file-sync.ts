@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import { recordAudit, SYSTEM_ACTOR } from '../audit/audit-log.js'
 import { recordChange } from '../changes/change-feed.js'
 import type { Tables } from '../db/tables.js'
+import { changePrice } from './model-prices.js'
 import {
   deleteModels,
   findUserIdsByUsername,
@@ -122,10 +123,16 @@ async function upsertFileModel(
   }
   // The file is the whole truth for its models: an instance without api_key in the file has none.
   const instances = spec.instances.map((i) => ({ ...i, api_key: i.api_key ?? null }))
+  // The file's prices are the whole truth too: a model it lists without a price has none from now on.
+  const price = {
+    inputPerMtok: spec.input_price_per_mtok ?? null,
+    outputPerMtok: spec.output_price_per_mtok ?? null,
+  }
   if (current === undefined) {
     const id = await insertModel(tx, { ...values, managed_by: 'file' })
     await syncInstances(tx, id, instances)
     await syncGrants(tx, id, grants)
+    await changePrice(tx, id, price)
     return 'created'
   }
   const rowChanged =
@@ -140,7 +147,8 @@ async function upsertFileModel(
   }
   const instancesChanged = await syncInstances(tx, current.id, instances)
   const grantsChanged = await syncGrants(tx, current.id, grants)
-  return rowChanged || instancesChanged || grantsChanged ? 'updated' : 'unchanged'
+  const priceChanged = await changePrice(tx, current.id, price)
+  return rowChanged || instancesChanged || grantsChanged || priceChanged ? 'updated' : 'unchanged'
 }
 
 function sameRoutes(a: readonly string[] | null, b: readonly string[] | null): boolean {

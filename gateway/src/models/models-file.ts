@@ -33,6 +33,13 @@ export const ROUTES = z
   .transform((list): string[] => MODEL_ROUTES.filter((r) => list.includes(r)))
   .nullish()
 
+/** Per million tokens, in the installation's currency; null = not priced. */
+export const PRICE = z
+  .number({ error: 'must be a non-negative number or null' })
+  .min(0, 'must be a non-negative number or null')
+  .max(1_000_000_000)
+  .nullable()
+
 export const ModelSpec = z.strictObject({
   name: MODEL_NAME,
   description: z.string().max(2000).default(''),
@@ -43,6 +50,8 @@ export const ModelSpec = z.strictObject({
   /** Usernames granted access when access_policy is allowed_users. */
   allowed_users: z.array(z.string().min(1)).default([]),
   instances: z.array(InstanceSpec).default([]),
+  input_price_per_mtok: PRICE.optional(),
+  output_price_per_mtok: PRICE.optional(),
 })
 
 export const ModelsFile = z.strictObject({

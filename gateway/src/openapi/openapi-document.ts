@@ -92,7 +92,13 @@ function parametersOf(op: Operation, components: Components): JsonObject[] {
 function responsesOf(op: Operation, components: Components): JsonObject {
   const ok: JsonObject = { description: 'OK' }
   if (op.ok.json !== undefined) {
-    ok.content = { 'application/json': { schema: schemaOf(op.ok.json, 'output', components) } }
+    const content: JsonObject = {
+      'application/json': { schema: schemaOf(op.ok.json, 'output', components) },
+    }
+    if (op.ok.csv !== undefined) {
+      content['text/csv'] = { schema: { type: 'string', description: op.ok.csv } }
+    }
+    ok.content = content
   } else if (op.ok.contentType !== undefined) {
     ok.description = `OK (${op.ok.contentType})`
   }

@@ -50,7 +50,13 @@ export interface Operation {
   readonly query?: z.ZodObject
   readonly body?: z.ZodType
   /** The success status and its JSON body (undefined: no body, e.g. 204). */
-  readonly ok: { readonly status: number; readonly json?: z.ZodType; readonly contentType?: string }
+  readonly ok: {
+    readonly status: number
+    readonly json?: z.ZodType
+    readonly contentType?: string
+    /** Also answers text/csv (when asked with format=csv): what the CSV holds. */
+    readonly csv?: string
+  }
   /** Error statuses this operation answers besides 401/403 (always listed when not public). */
   readonly errors?: readonly number[]
 }
@@ -378,10 +384,15 @@ export const OPERATIONS: readonly Operation[] = [
     method: 'get',
     path: '/v2/usage',
     tag: 'Usage and audit',
-    summary: 'Requests, tokens and errors per key, model and UTC day',
+    summary:
+      'Requests, tokens, errors and cost per key, model and UTC day (JSON, or CSV with format=csv)',
     access: 'management',
     query: usageQuery,
-    ok: { status: 200, json: UsageReportJson },
+    ok: {
+      status: 200,
+      json: UsageReportJson,
+      csv: 'format=csv: the same lines as the JSON items, a header of their field names, RFC 4180 quoting',
+    },
     errors: [422],
   },
   {

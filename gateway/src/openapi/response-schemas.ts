@@ -150,6 +150,14 @@ export const UserModelJsonSchema = z
     backend,
     health,
     routes: modelRoutes,
+    input_price_per_mtok: z.number().nullable().meta({
+      description:
+        "Price per million prompt tokens in the installation's currency; null: not priced",
+    }),
+    output_price_per_mtok: z.number().nullable().meta({
+      description:
+        "Price per million completion tokens in the installation's currency; null: not priced",
+    }),
     created_at: isoTime,
     updated_at: isoTime,
   })
@@ -222,10 +230,15 @@ export const UsageReportJson = z
         refused: z.number().int().meta({
           description: 'Refused by a limit (429) before reaching an engine; not in requests',
         }),
+        cost: z.number().nullable().meta({
+          description:
+            "In `currency`: each day's tokens at the model's price in force at the end of that UTC day (today: now); null where none is priced",
+        }),
       }),
     ),
     from: z.iso.date(),
     to: z.iso.date(),
+    currency: z.string().meta({ description: 'The installation setting `currency` (default USD)' }),
   })
   .meta({ id: 'UsageReport' })
 

@@ -1,5 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely'
 import type { Tables } from '../db/tables.js'
+import { COST_SUM, PRICE_JOIN } from './usage-cost.js'
 
 export const USAGE_DIMENSIONS = ['api_key', 'model', 'day'] as const
 export type UsageDimension = (typeof USAGE_DIMENSIONS)[number]
@@ -32,6 +33,8 @@ export interface UsageItem {
   errors: number
   /** Refused by a key's or user's limit (429) before any engine saw them; not in `requests`. */
   refused: number
+  /** In the installation's currency (usage/usage-cost.ts); null where no row of the line is priced. */
+  cost: number | null
 }
 
 interface Column {
@@ -80,6 +83,7 @@ export async function readUsageReport(
     from usage_daily u
       left join api_keys k on k.id = u.api_key_id
       left join users o on o.id = coalesce(k.user_id, u.user_id)
+    ${PRICE_JOIN}
     where ${sql.join(filters, sql` and `)}
     ${groups.length > 0 ? sql`group by ${sql.join(groups)} order by ${sql.join(groups)}` : sql``}
   `.execute(db)
@@ -93,6 +97,7 @@ const SUMS = sql.join([
   sql`coalesce(sum(u.completion_tokens), 0)::bigint as completion_tokens`,
   sql`coalesce(sum(u.errors), 0)::bigint as errors`,
   sql`coalesce(sum(u.refused), 0)::bigint as refused`,
+  COST_SUM,
 ])
 
 function toUsageItem(r: Record<string, unknown>): UsageItem {
@@ -118,5 +123,6 @@ function toUsageItem(r: Record<string, unknown>): UsageItem {
     completion_tokens: Number(r.completion_tokens),
     errors: Number(r.errors),
     refused: Number(r.refused),
+    cost: r.cost === null || r.cost === undefined ? null : Number(r.cost),
   }
 }

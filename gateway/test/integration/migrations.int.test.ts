@@ -27,7 +27,7 @@ async function recorded(db: Kysely<Tables>): Promise<string[]> {
   return rows.rows.map((r) => r.name)
 }
 
-/** Every row of every table, in a stable order. */
+/** Every row of every table that exists (a table a later migration adds is absent before it), in a stable order. */
 async function allRows(db: Kysely<Tables>): Promise<Record<string, Row[]>> {
   const out: Record<string, Row[]> = {}
   for (const table of Object.keys(TABLE_COLUMNS)) {
@@ -45,8 +45,8 @@ async function allRows(db: Kysely<Tables>): Promise<Record<string, Row[]>> {
 }
 
 /**
- * The rows as 0.1.0 saw them: columns a later migration added are left out (each is nullable or has a default,
- * so 0.1.0's rows are unchanged by it).
+ * The rows as 0.1.0 saw them: tables and columns a later migration added are left out (each column is nullable or
+ * has a default, so 0.1.0's rows are unchanged by it).
  */
 function asOf(rows: Record<string, Row[]>, old: Record<string, Row[]>): Record<string, Row[]> {
   const out: Record<string, Row[]> = {}

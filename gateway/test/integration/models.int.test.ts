@@ -215,6 +215,8 @@ describe.each(dbTargets())('/v2/models on %s', (target) => {
           'id',
           'name',
           'routes',
+          'input_price_per_mtok',
+          'output_price_per_mtok',
           'updated_at',
         ].sort(),
       )

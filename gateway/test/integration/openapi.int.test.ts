@@ -153,6 +153,32 @@ describe.each(dbTargets())('OpenAPI document on %s', (target) => {
       await call('PUT', `/v2/api-keys/${created.id}`, { rpm_limit: 0 }),
     )
     await expectDocumented('post', '/v2/api-keys', await call('POST', '/v2/api-keys', { nme: 'x' }))
+    await expectDocumented(
+      'post',
+      '/v2/api-keys/{id}/rotate',
+      await call('POST', `/v2/api-keys/${created.id}/rotate`, { grace_seconds: 60 }),
+    )
+    await expectDocumented(
+      'post',
+      '/v2/api-keys/{id}/rotate',
+      await call('POST', `/v2/api-keys/${created.id}/rotate`, { grace_seconds: 604_801 }),
+    )
+    await expectDocumented(
+      'put',
+      '/v2/api-keys/{id}',
+      await call('PUT', `/v2/api-keys/${created.id}`, { metadata: { team: 'doc' } }),
+    )
+    await expectDocumented('get', '/v2/settings', await call('GET', '/v2/settings'))
+    await expectDocumented(
+      'put',
+      '/v2/settings',
+      await call('PUT', '/v2/settings', { allow_never_expiring: true }),
+    )
+    await expectDocumented(
+      'put',
+      '/v2/settings',
+      await call('PUT', '/v2/settings', { max_key_lifetime_days: -1 }),
+    )
 
     const model = (await expectDocumented(
       'post',

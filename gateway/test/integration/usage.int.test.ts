@@ -144,6 +144,7 @@ describe.each(dbTargets())('usage per key on %s', (target) => {
             completion_tokens: r.completion,
             errors: r.errors,
             refused: 0,
+            cost: null,
           }
         })
       expect(body.items.map(({ user_id: _, ...rest }) => rest)).toEqual(

@@ -10,6 +10,7 @@ import { ApiKeysTable } from './api-keys-table.js'
 import { DeleteKeysDialog } from './delete-keys-dialog.js'
 import { EditKeyDialog } from './edit-key-dialog.js'
 import { KeyCreatedDialog } from './key-created-dialog.js'
+import { KeyUsageDialog } from './key-usage-dialog.js'
 import { RotateKeyDialog } from './rotate-key-dialog.js'
 import { TryItPanel } from './try-it-panel.js'
 import { useModelNames } from './use-model-names.js'
@@ -20,6 +21,7 @@ type Dialog =
   | { kind: 'delete'; keys: ApiKey[] }
   | { kind: 'rotate'; key: ApiKey }
   | { kind: 'created'; key: CreatedApiKey; reason: 'created' | 'rotated' }
+  | { kind: 'usage'; key: ApiKey }
 
 const KEY_SORT_FIELDS = ['name', 'expires_at', 'last_used_at', 'created_at']
 
@@ -111,6 +113,7 @@ export function ApiKeysPage() {
           onSelect={select}
           onEdit={(key) => setDialog({ kind: 'edit', key })}
           onRotate={(key) => setDialog({ kind: 'rotate', key })}
+          onUsage={(key) => setDialog({ kind: 'usage', key })}
           onDelete={(key) => setDialog({ kind: 'delete', keys: [key] })}
         />
       </div>
@@ -155,6 +158,9 @@ export function ApiKeysPage() {
           onClose={() => setDialog(null)}
           onSaved={(key) => done(`Saved “${key.name}”. The change is in force immediately.`)}
         />
+      )}
+      {dialog?.kind === 'usage' && (
+        <KeyUsageDialog apiKey={dialog.key} onClose={() => setDialog(null)} />
       )}
       {dialog?.kind === 'delete' && (
         <DeleteKeysDialog

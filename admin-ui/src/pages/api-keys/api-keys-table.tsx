@@ -12,6 +12,8 @@ interface ApiKeysTableProps {
   onSelect: (ids: number[], on: boolean) => void
   onEdit: (key: ApiKey) => void
   onRotate: (key: ApiKey) => void
+  /** Opens the key's usage: its last 30 days and when it was last used. */
+  onUsage: (key: ApiKey) => void
   onDelete: (key: ApiKey) => void
 }
 
@@ -34,8 +36,18 @@ function ExpirationCell({ apiKey, now }: { apiKey: ApiKey; now: Date }) {
 }
 
 export function ApiKeysTable(props: ApiKeysTableProps) {
-  const { keys, showCreator, sortBy, onSort, selected, onSelect, onEdit, onRotate, onDelete } =
-    props
+  const {
+    keys,
+    showCreator,
+    sortBy,
+    onSort,
+    selected,
+    onSelect,
+    onEdit,
+    onRotate,
+    onUsage,
+    onDelete,
+  } = props
   const now = new Date()
   const allSelected = keys.length > 0 && keys.every((k) => selected.has(k.id))
   return (
@@ -114,6 +126,9 @@ export function ApiKeysTable(props: ApiKeysTableProps) {
               <td class="cell-actions">
                 <button type="button" class="btn btn-small" onClick={() => onEdit(key)}>
                   Edit
+                </button>
+                <button type="button" class="btn btn-small" onClick={() => onUsage(key)}>
+                  Usage
                 </button>
                 <button type="button" class="btn btn-small" onClick={() => onRotate(key)}>
                   Rotate

@@ -26,10 +26,14 @@ import { InstancesFields } from './instances-fields.js'
 
 /** A taken name is shown beside the name; anything else above the form (`general`). */
 function modelRefusal(err: unknown): ModelFormErrors {
-  return err instanceof ApiError && err.param === 'name'
-    ? { name: err.message }
-    : { general: errorMessage(err) }
+  if (err instanceof ApiError && err.param !== null && FIELD_PARAMS.has(err.param)) {
+    return { [err.param]: err.message }
+  }
+  return { general: errorMessage(err) }
 }
+
+/** Refusals shown beside their field rather than above the form. */
+const FIELD_PARAMS = new Set(['name', 'input_price_per_mtok', 'output_price_per_mtok'])
 
 interface ModelFormDialogProps {
   /** Absent: add a model. */
@@ -155,6 +159,36 @@ export function ModelFormDialog({ model, onClose, onSaved }: ModelFormDialogProp
             ))}
           </fieldset>
         )}
+        <div class="field-row">
+          <label class="field grow">
+            <span>Input price per 1M tokens</span>
+            <input
+              inputMode="decimal"
+              value={form.inputPrice}
+              placeholder="None"
+              aria-invalid={errors.input_price_per_mtok !== undefined}
+              aria-describedby="model-input-price-error"
+              onInput={(e) => set({ inputPrice: e.currentTarget.value })}
+            />
+          </label>
+          <label class="field grow">
+            <span>Output price per 1M tokens</span>
+            <input
+              inputMode="decimal"
+              value={form.outputPrice}
+              placeholder="None"
+              aria-invalid={errors.output_price_per_mtok !== undefined}
+              aria-describedby="model-output-price-error"
+              onInput={(e) => set({ outputPrice: e.currentTarget.value })}
+            />
+          </label>
+        </div>
+        <FieldError id="model-input-price-error" message={errors.input_price_per_mtok} />
+        <FieldError id="model-output-price-error" message={errors.output_price_per_mtok} />
+        <p class="muted small">
+          In the installation’s currency. A new price applies to today’s usage and later; earlier
+          days keep the price they had.
+        </p>
         <InstancesFields
           instances={form.instances}
           errors={errors}

@@ -52,6 +52,7 @@ export function ModelsTable({ models, isAdmin, onEdit, onDelete }: ModelsTablePr
           <tr>
             <th scope="col">Name</th>
             <th scope="col">Backend</th>
+            <th scope="col">Price per 1M tokens (in / out)</th>
             {isAdmin && <th scope="col">Upstream model name</th>}
             {isAdmin && <th scope="col">Access policy</th>}
             <th scope="col">{isAdmin ? 'Instances' : 'Health'}</th>
@@ -61,7 +62,7 @@ export function ModelsTable({ models, isAdmin, onEdit, onDelete }: ModelsTablePr
         <tbody>
           {models.length === 0 && (
             <tr>
-              <td colSpan={isAdmin ? 6 : 3} class="empty">
+              <td colSpan={isAdmin ? 7 : 4} class="empty">
                 No models found.
               </td>
             </tr>
@@ -73,6 +74,7 @@ export function ModelsTable({ models, isAdmin, onEdit, onDelete }: ModelsTablePr
                 {m.description !== '' && <span class="cell-sub">{m.description}</span>}
               </th>
               <td>{BACKEND_LABELS[m.backend]}</td>
+              <td class="nowrap">{priceText(m)}</td>
               {isAdminModel(m) ? (
                 <>
                   <td>{m.upstream_model_name ?? <span class="muted">same as name</span>}</td>
@@ -112,4 +114,13 @@ export function ModelsTable({ models, isAdmin, onEdit, onDelete }: ModelsTablePr
       </table>
     </div>
   )
+}
+
+/** "0.15 / 0.6", "— / 2" for one unpriced side, "Not priced" for none. */
+function priceText(m: Model): string {
+  const { input_price_per_mtok: input, output_price_per_mtok: output } = m
+  if (input === null && output === null) {
+    return 'Not priced'
+  }
+  return `${input ?? '—'} / ${output ?? '—'}`
 }

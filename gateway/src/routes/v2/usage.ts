@@ -5,6 +5,9 @@ import type { Deps } from '../../deps.js'
 import type { AppEnv } from '../../http/app-env.js'
 import { GatewayError } from '../../http/gateway-error.js'
 import { parseInput, readQuery } from '../../http/request-input.js'
+import { readCurrency } from '../../usage/currency.js'
+import { usageCsv } from '../../usage/usage-csv.js'
+import { SORTABLE_FIELDS, sortUsage, usageFields } from '../../usage/usage-fields.js'
 import {
   readUsageReport,
   USAGE_DIMENSIONS,
@@ -19,6 +22,8 @@ export interface UsageReport {
   /** The inclusive UTC days reported on, YYYY-MM-DD. */
   from: string
   to: string
+  /** The installation's currency, which `cost` is in. */
+  currency: string
 }
 
 const DAY_MS = 24 * 3600 * 1000
@@ -48,6 +53,10 @@ export const usageQuery = z.object({
     .transform((v) => (v === '' ? undefined : v)),
   api_key_id: positiveInt.optional(),
   model: z.string().trim().min(1).max(256).optional(),
+  /** csv: the same lines as text/csv (usage/usage-csv.ts). */
+  format: z.enum(['json', 'csv']).default('json'),
+  /** A field of the lines, `-field` for descending; default: day, key, model order. */
+  sort_by: z.enum([...SORTABLE_FIELDS, ...SORTABLE_FIELDS.map((f) => `-${f}` as const)]).optional(),
 })
 
 function isDimension(d: string): d is UsageDimension {
@@ -69,7 +78,7 @@ export function registerUsageRoutes(app: Hono<AppEnv>, deps: Deps): void {
     } catch (err) {
       c.get('log').warn({ err }, 'usage flush before report failed')
     }
-    const items = await readUsageReport(deps.database.db, {
+    const grouped = await readUsageReport(deps.database.db, {
       groupBy: q.group_by,
       from,
       to,
@@ -77,7 +86,15 @@ export function registerUsageRoutes(app: Hono<AppEnv>, deps: Deps): void {
       apiKeyId: q.api_key_id,
       model: q.model,
     })
-    const report: UsageReport = { items, from, to }
+    const items = q.sort_by === undefined ? grouped : sortUsage(grouped, q.sort_by)
+    if (q.format === 'csv') {
+      return c.body(usageCsv(items, usageFields(q.group_by)), 200, {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': `attachment; filename="usage-${from}-${to}.csv"`,
+      })
+    }
+    const currency = await readCurrency(deps.database.db)
+    const report: UsageReport = { items, from, to, currency }
     return c.json(report)
   })
 }
