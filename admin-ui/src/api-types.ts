@@ -2,7 +2,11 @@
  * Shapes of the /auth and /v2 APIs, imported as types only from the gateway's input and view modules so the UI and
  * the server cannot drift apart; `import type` is erased, so no server code reaches the bundle.
  */
-export type { ApiKey, CreatedApiKey } from '../../gateway/src/keys/api-key-view.js'
+export type {
+  ApiKey,
+  ApiKeyLimitUse,
+  CreatedApiKey,
+} from '../../gateway/src/keys/api-key-view.js'
 export type {
   CreateApiKeyBody,
   RotateApiKeyBody,
@@ -18,6 +22,7 @@ export type {
   ModelJson as Model,
   ModelKeyAllowlists,
 } from '../../gateway/src/models/model-view.js'
+export type { ServiceStatus } from '../../gateway/src/routes/v2/status.js'
 export type { InstallationSettings as Settings } from '../../gateway/src/settings/settings-schema.js'
 export type { SettingsJson } from '../../gateway/src/settings/settings-view.js'
 export type { CreateUserBody, UpdateUserBody } from '../../gateway/src/users/user-input.js'

@@ -10,6 +10,7 @@ import { SettingsPage } from '../pages/settings/settings-page.js'
 import { UsagePage } from '../pages/usage/usage-page.js'
 import { UsersPage } from '../pages/users/users-page.js'
 import { Notice } from './alerts.js'
+import { LimitsWarning } from './limits-warning.js'
 import { Modal } from './modal.js'
 
 interface LayoutProps {
@@ -84,6 +85,7 @@ export function Layout({ onLogOut, onUserChanged }: LayoutProps) {
         <NavLink to="/api-docs" label="API reference" current={page} />
       </nav>
       <main class="content">
+        <LimitsWarning />
         {notice !== null && <Notice onDismiss={() => setNotice(null)}>{notice}</Notice>}
         {page === '/api-keys' && <ApiKeysPage />}
         {page === '/models' && <ModelsPage />}

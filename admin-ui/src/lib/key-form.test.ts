@@ -10,6 +10,7 @@ import {
   hasNoAccess,
   validateCustomKey,
 } from './key-form.js'
+import { describeLimits, emptyLimits } from './limit-form.js'
 
 const now = new Date(2025, 4, 10, 12, 0, 0)
 
@@ -52,6 +53,11 @@ describe('Add API Key form', () => {
         expires_in: 0,
         scope: ['inference'],
         allowed_model_names: [],
+        rpm_limit: null,
+        tpm_limit: null,
+        max_parallel_requests: null,
+        token_budget: null,
+        budget_period: null,
       },
     })
   })
@@ -197,6 +203,7 @@ describe('Edit form', () => {
         modelMode: 'allowed',
         allowedModels: ['small-model'],
       },
+      limits: { rpm: '', tpm: '', parallel: '', budget: '', period: 'month' },
     })
   })
 
@@ -221,6 +228,11 @@ describe('Edit form', () => {
         scope: ['inference'],
         allowed_model_names: ['small-model'],
         is_active: false,
+        rpm_limit: null,
+        tpm_limit: null,
+        max_parallel_requests: null,
+        token_budget: null,
+        budget_period: null,
       },
     })
   })
@@ -245,5 +257,55 @@ describe('Edit form', () => {
       ok: true,
       body: { allowed_model_names: [] },
     })
+  })
+})
+
+describe('Limits fields', () => {
+  it('send the limits typed in, a budget with its period, and empty as no limit', () => {
+    const built = buildCreateBody(
+      form({ limits: { rpm: '60', tpm: ' 10000 ', parallel: '', budget: '5000', period: 'week' } }),
+      now,
+    )
+    expect(built).toMatchObject({
+      ok: true,
+      body: {
+        rpm_limit: 60,
+        tpm_limit: 10000,
+        max_parallel_requests: null,
+        token_budget: 5000,
+        budget_period: 'week',
+      },
+    })
+  })
+
+  it.each(['0', '-1', '1.5', 'ten'])('refuse %j beside its field', (text) => {
+    const built = buildCreateBody(form({ limits: { ...emptyLimits(), parallel: text } }), now)
+    expect(built).toEqual({
+      ok: false,
+      errors: { parallel: 'Enter a whole number of at least 1, or leave it empty for no limit.' },
+    })
+  })
+
+  it('start an edit from the key’s limits', () => {
+    const limited = { ...existing, rpm_limit: 5, token_budget: 100, budget_period: 'day' as const }
+    expect(editFormFor(limited).limits).toEqual({
+      rpm: '5',
+      tpm: '',
+      parallel: '',
+      budget: '100',
+      period: 'day',
+    })
+  })
+
+  it('describe a key’s limits in one line', () => {
+    expect(
+      describeLimits({
+        rpm_limit: 60,
+        tpm_limit: null,
+        max_parallel_requests: 2,
+        token_budget: 1_000_000,
+        budget_period: null,
+      }),
+    ).toBe('60 rpm · 2 at once · 1,000,000 tokens/month')
   })
 })

@@ -1,5 +1,12 @@
 import type { ApiKey, CreateApiKeyBody, Scope, UpdateApiKeyBody } from '../api-types.js'
 import { type ExpiryChoice, extensionBase, resolveExpiry, toExpiresInSeconds } from './expiry.js'
+import {
+  buildLimits,
+  emptyLimits,
+  type LimitErrors,
+  type LimitsState,
+  limitsFor,
+} from './limit-form.js'
 import type { Checked } from './use-form-submit.js'
 
 /** The Access Permissions section, shared by Add and Edit. */
@@ -18,6 +25,7 @@ export interface AddKeyForm {
   type: 'auto' | 'custom'
   customKey: string
   permissions: PermissionsState
+  limits: LimitsState
 }
 
 export interface EditKeyForm {
@@ -29,9 +37,13 @@ export interface EditKeyForm {
   customDate: string
   isActive: boolean
   permissions: PermissionsState
+  limits: LimitsState
 }
 
-export type FieldErrors = Partial<Record<'name' | 'customKey' | 'expiry' | 'allowedModels', string>>
+export type FieldErrors = Partial<
+  Record<'name' | 'customKey' | 'expiry' | 'allowedModels', string>
+> &
+  LimitErrors
 
 /** The API's limits (gateway/src/keys/key-input.ts). */
 export const NAME_MAX_LENGTH = 128
@@ -54,6 +66,7 @@ export function emptyAddForm(): AddKeyForm {
       modelMode: 'all',
       allowedModels: [],
     },
+    limits: emptyLimits(),
   }
 }
 
@@ -70,6 +83,7 @@ export function editFormFor(key: ApiKey): EditKeyForm {
       modelMode: key.allowed_model_names.length > 0 ? 'allowed' : 'all',
       allowedModels: [...key.allowed_model_names],
     },
+    limits: limitsFor(key),
   }
 }
 
@@ -168,7 +182,11 @@ export function buildCreateBody(form: AddKeyForm, now: Date): Built<CreateApiKey
     errors.expiry = expiry.message
   }
   validatePermissions(form.permissions, errors)
-  if (!expiry.ok || Object.keys(errors).length > 0) {
+  const limits = buildLimits(form.limits)
+  if (!limits.ok) {
+    Object.assign(errors, limits.errors)
+  }
+  if (!expiry.ok || !limits.ok || Object.keys(errors).length > 0) {
     return { ok: false, errors }
   }
   const body: CreateApiKeyBody = {
@@ -177,6 +195,7 @@ export function buildCreateBody(form: AddKeyForm, now: Date): Built<CreateApiKey
     expires_in: toExpiresInSeconds(expiry.expiresAt, now),
     scope: scopeOf(form.permissions),
     allowed_model_names: allowedModelsOf(form.permissions),
+    ...limits.values,
   }
   if (form.type === 'custom') {
     body.custom = form.customKey
@@ -192,12 +211,17 @@ export function buildUpdateBody(
   const errors: FieldErrors = {}
   const name = checkName(form.name, errors)
   validatePermissions(form.permissions, errors)
+  const limits = buildLimits(form.limits)
+  if (!limits.ok) {
+    Object.assign(errors, limits.errors)
+  }
   const body: UpdateApiKeyBody = {
     ...(name === key.name ? {} : { name }),
     description: form.description.trim(),
     scope: scopeOf(form.permissions),
     allowed_model_names: allowedModelsOf(form.permissions),
     is_active: form.isActive,
+    ...(limits.ok ? limits.values : {}),
   }
   if (form.expiry !== 'keep') {
     const base = extensionBase(key.expires_at, now)

@@ -26,4 +26,14 @@ describe('UsageBuffer', () => {
       ['1969-12-31', 1, 2],
     ])
   })
+
+  it('counts a refusal by a limit as refused, not as a request or an error', () => {
+    const buffer = new UsageBuffer(10)
+    const now = at('2026-12-01T10:00:00.000Z')
+    buffer.add(sample(now))
+    buffer.add({ ...sample(now), promptTokens: 0, completionTokens: 0, isRefused: true })
+    buffer.add({ ...sample(now), isError: true })
+    const [row] = buffer.take()
+    expect(row).toMatchObject({ requests: 2, errors: 1, refused: 1, promptTokens: 4 })
+  })
 })

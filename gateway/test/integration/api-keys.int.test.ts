@@ -116,6 +116,11 @@ describe.each(dbTargets())('/v2/api-keys on %s', (target) => {
           'user_id',
           'user_name',
           'value',
+          'rpm_limit',
+          'tpm_limit',
+          'max_parallel_requests',
+          'token_budget',
+          'budget_period',
         ].sort(),
       )
 

@@ -63,12 +63,17 @@ describe.each(dbTargets())('/auth on %s', (target) => {
         require_password_change: false,
       })
       expect(Object.keys(body).sort()).toEqual([
+        'budget_period',
         'created_at',
         'full_name',
         'id',
         'is_active',
         'is_admin',
+        'max_parallel_requests',
         'require_password_change',
+        'rpm_limit',
+        'token_budget',
+        'tpm_limit',
         'updated_at',
         'username',
       ])

@@ -1,3 +1,4 @@
+import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FakeEngine, startFakeEngine } from '../support/fake-engine.js'
 import { pollUntil } from '../support/poll.js'
@@ -55,6 +56,8 @@ describe(`limits across two replicas (${target})`, () => {
     const env = {
       KEYGATE_REDIS_URL: SHARED_REDIS_URL,
       KEYGATE_REDIS_PREFIX: prefix,
+      // A loaded test machine can take more than the default 20 ms; a timeout would fail open and count nothing.
+      KEYGATE_REDIS_TIMEOUT_MS: '2000',
       // Only NOTIFY can then explain B seeing a change within a second.
       KEYGATE_KEY_REFRESH_MS: '600000',
     }
@@ -123,7 +126,11 @@ describe(`a request path whose Redis is gone (${target})`, () => {
     vllm = await startFakeEngine({ flavour: 'vllm' })
     testDb = await createTestDatabase(target)
     gw = await startGateway(testDb, {
-      env: { KEYGATE_REDIS_URL: redis.url, KEYGATE_REDIS_PREFIX: 'outage-proxy:' },
+      env: {
+        KEYGATE_REDIS_URL: redis.url,
+        KEYGATE_REDIS_PREFIX: 'outage-proxy:',
+        KEYGATE_REDIS_TIMEOUT_MS: '2000',
+      },
     })
     const user = await seedUser(gw.database.db)
     await gw.database.db
@@ -164,5 +171,93 @@ describe(`a request path whose Redis is gone (${target})`, () => {
       'limits counted again once Redis is back',
       10_000,
     )
+  })
+})
+
+describe(`fail closed, and the openai SDK honouring Retry-After (${target})`, () => {
+  let redis: PrivateRedis
+  let vllm: FakeEngine
+  let testDb: TestDatabase
+  let gw: TestGateway
+  let key: string
+
+  beforeAll(async () => {
+    redis = await startPrivateRedis()
+    vllm = await startFakeEngine({ flavour: 'vllm' })
+    testDb = await createTestDatabase(target)
+    gw = await startGateway(testDb, {
+      env: {
+        KEYGATE_REDIS_URL: redis.url,
+        KEYGATE_REDIS_PREFIX: 'closed-proxy:',
+        KEYGATE_LIMITS_ON_STORE_ERROR: 'closed',
+        KEYGATE_REDIS_TIMEOUT_MS: '2000',
+      },
+    })
+    const user = await seedUser(gw.database.db)
+    await gw.database.db
+      .updateTable('users')
+      .set({ rpm_limit: 1000 })
+      .where('id', '=', user.id)
+      .execute()
+    key = (await seedKey(gw.database.db, { userId: user.id })).value
+    await seedModel(gw.database.db, { name: 'chat', instances: [{ url: vllm.url }] })
+    await gw.deps.changes.catchUp()
+    await pollUntil(
+      async () => (await chat(gw, key)).status === 200,
+      'the limiter connected to its Redis',
+      10_000,
+    )
+  })
+  afterAll(async () => {
+    await gw?.close()
+    await testDb?.drop()
+    await vllm?.close()
+    await redis?.stop()
+  })
+
+  it('a 429 unavailable with Retry-After: 1 while Redis is down; the SDK waits, retries, and gets through', async () => {
+    await redis.kill()
+    const refused = await chat(gw, key)
+    expect(refused.status).toBe(429)
+    expect(refused.headers.get('retry-after')).toBe('1')
+    expect((refused.body.error as Record<string, unknown>).code).toBe('rate_limit_exceeded')
+    expect(vllm.inferenceRequests().length).toBeGreaterThan(0)
+    const sentBefore = vllm.inferenceRequests().length
+
+    const attempts: { status: number; retryAfter: string | null; retryCount: string | null }[] = []
+    let restarting: Promise<void> | undefined
+    const client = new OpenAI({
+      apiKey: key,
+      baseURL: `${gw.url}/v1`,
+      maxRetries: 8,
+      fetch: async (url, init) => {
+        const res = await fetch(url, init)
+        const headers = new Headers(init?.headers)
+        attempts.push({
+          status: res.status,
+          retryAfter: res.headers.get('retry-after'),
+          retryCount: headers.get('x-stainless-retry-count'),
+        })
+        if (res.status === 429 && restarting === undefined) {
+          restarting = redis.start() // back while the SDK waits the second it was told to
+        }
+        return res
+      },
+    })
+    const answer = await client.chat.completions.create({
+      model: 'chat',
+      messages: [{ role: 'user', content: 'hi' }],
+      max_tokens: 8,
+    })
+    await restarting
+    expect(answer.choices.length).toBeGreaterThan(0)
+    expect(attempts[0]).toMatchObject({ status: 429, retryAfter: '1', retryCount: '0' })
+    expect(attempts.at(-1)?.status).toBe(200)
+    expect(attempts.slice(0, -1).every((a) => a.status === 429 && a.retryAfter === '1')).toBe(true)
+    expect(attempts.map((a) => a.retryCount)).toEqual(attempts.map((_, i) => String(i)))
+    // Only the request that got through reached the engine.
+    expect(vllm.inferenceRequests().length).toBe(sentBefore + 1)
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text()
+    expect(metrics).toMatch(/keygate_limited_total\{reason="unavailable"\} [1-9]/)
   })
 })

@@ -2,6 +2,7 @@ import { useSession } from '../../api/api-context.js'
 import type { CreatedApiKey } from '../../api-types.js'
 import { ErrorMessage, FieldError } from '../../components/alerts.js'
 import { FormActions } from '../../components/form-actions.js'
+import { LimitsFields } from '../../components/limits-fields.js'
 import { Modal } from '../../components/modal.js'
 import { EXPIRY_LABELS, type ExpiryChoice } from '../../lib/expiry.js'
 import { buildCreateBody, emptyAddForm, NAME_MAX_LENGTH } from '../../lib/key-form.js'
@@ -102,6 +103,13 @@ export function AddKeyDialog({ modelNames, onClose, onCreated }: AddKeyDialogPro
           onChange={(permissions) => set({ permissions })}
           modelNames={modelNames}
           error={errors.allowedModels}
+        />
+        <LimitsFields
+          id={`${id}-limits`}
+          value={form.limits}
+          onChange={(limits) => set({ limits })}
+          errors={errors}
+          hint="Empty: no limit of the key's own. Its owner's limits apply on top."
         />
         <FormActions onCancel={onClose} busy={busy} />
       </form>

@@ -2,6 +2,7 @@ import type { ApiKey } from '../../api-types.js'
 import { SortHeader } from '../../components/sort-header.js'
 import { isExpired, isExpiringSoon } from '../../lib/expiry.js'
 import { formatDate, formatDateTime, permissionLines } from '../../lib/format.js'
+import { LimitsCell } from './limits-cell.js'
 
 interface ApiKeysTableProps {
   keys: ApiKey[]
@@ -87,6 +88,7 @@ export function ApiKeysTable(props: ApiKeysTableProps) {
             <th scope="col">Key</th>
             {showCreator && <th scope="col">Creator</th>}
             <th scope="col">Permissions</th>
+            <th scope="col">Limits</th>
             <SortHeader label="Expiration" field="expires_at" sortBy={sortBy} onSort={onSort} />
             <th scope="col">Status</th>
             <SortHeader label="Last used" field="last_used_at" sortBy={sortBy} onSort={onSort} />
@@ -97,7 +99,7 @@ export function ApiKeysTable(props: ApiKeysTableProps) {
         <tbody>
           {keys.length === 0 && (
             <tr>
-              <td colSpan={showCreator ? 10 : 9} class="empty">
+              <td colSpan={showCreator ? 11 : 10} class="empty">
                 No API keys found.
               </td>
             </tr>
@@ -131,6 +133,7 @@ export function ApiKeysTable(props: ApiKeysTableProps) {
                   </span>
                 ))}
               </td>
+              <LimitsCell apiKey={key} />
               <ExpirationCell apiKey={key} now={now} />
               <td data-label="Status">
                 <StatusBadge apiKey={key} now={now} />

@@ -2,6 +2,7 @@ import { useSession } from '../../api/api-context.js'
 import type { ApiKey } from '../../api-types.js'
 import { ErrorMessage, FieldError } from '../../components/alerts.js'
 import { FormActions } from '../../components/form-actions.js'
+import { LimitsFields } from '../../components/limits-fields.js'
 import { Modal } from '../../components/modal.js'
 import { EXPIRY_LABELS, extensionBase, resolveExpiry } from '../../lib/expiry.js'
 import { formatDate } from '../../lib/format.js'
@@ -91,6 +92,13 @@ export function EditKeyDialog({ apiKey, modelNames, onClose, onSaved }: EditKeyD
           onChange={(permissions) => set({ permissions })}
           modelNames={modelNames}
           error={errors.allowedModels}
+        />
+        <LimitsFields
+          id={`${id}-limits`}
+          value={form.limits}
+          onChange={(limits) => set({ limits })}
+          errors={errors}
+          hint="Empty: no limit of the key's own. Its owner's limits apply on top."
         />
         <ExpiryFields
           options={EXPIRY_OPTIONS}

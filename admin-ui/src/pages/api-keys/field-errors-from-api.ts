@@ -10,6 +10,10 @@ const PARAM_TO_FIELD: Record<string, keyof FieldErrors> = {
   expires_in: 'expiry',
   expires_at: 'expiry',
   allowed_model_names: 'allowedModels',
+  rpm_limit: 'rpm',
+  tpm_limit: 'tpm',
+  max_parallel_requests: 'parallel',
+  token_budget: 'budget',
 }
 
 /** Puts an API refusal (409 duplicate name, 422 weak custom key…) next to the field it names, if any. */

@@ -1,11 +1,13 @@
-import { useState } from 'preact/hooks'
+import { useId, useState } from 'preact/hooks'
 import { errorMessage } from '../../api/api-client.js'
 import { useSession } from '../../api/api-context.js'
 import type { CreateUserBody, UpdateUserBody, User } from '../../api-types.js'
 import { ErrorMessage } from '../../components/alerts.js'
 import { FormActions } from '../../components/form-actions.js'
+import { LimitsFields } from '../../components/limits-fields.js'
 import { Modal } from '../../components/modal.js'
 import { EMPTY_NEW_PASSWORD, NewPasswordFields } from '../../components/new-password-fields.js'
+import { buildLimits, emptyLimits, limitsFor } from '../../lib/limit-form.js'
 import { validateNewPassword } from '../../lib/password-rules.js'
 import { checkedBy, useFormSubmit } from '../../lib/use-form-submit.js'
 import { validateUsername } from '../../lib/user-rules.js'
@@ -25,10 +27,16 @@ export function UserFormDialog({ user, onClose, onSaved }: UserFormDialogProps) 
   const [first, setFirst] = useState(EMPTY_NEW_PASSWORD)
   const [isAdmin, setIsAdmin] = useState(user?.is_admin ?? false)
   const [isActive, setIsActive] = useState(user?.is_active ?? true)
+  const [limits, setLimits] = useState(() => (user ? limitsFor(user) : emptyLimits()))
+  const id = useId()
   const { errors, busy, submit } = useFormSubmit('', errorMessage)
 
+  const builtLimits = buildLimits(limits)
+  const limitErrors = builtLimits.ok ? {} : builtLimits.errors
   const problem = user
-    ? null
+    ? builtLimits.ok
+      ? null
+      : 'Check the limits: each is a whole number of at least 1, or empty for no limit.'
     : (validateUsername(username) ?? validateNewPassword(first.password, first.confirm))
   async function send() {
     if (user) {
@@ -36,6 +44,7 @@ export function UserFormDialog({ user, onClose, onSaved }: UserFormDialogProps) 
         full_name: fullName.trim(),
         is_admin: isAdmin,
         is_active: isActive,
+        ...(builtLimits.ok ? builtLimits.values : {}),
       }
       onSaved(await api.put<User>(`/v2/users/${user.id}`, body))
     } else {
@@ -90,6 +99,15 @@ export function UserFormDialog({ user, onClose, onSaved }: UserFormDialogProps) 
             />
             Active
           </label>
+        )}
+        {user && (
+          <LimitsFields
+            id={`${id}-limits`}
+            value={limits}
+            onChange={setLimits}
+            errors={limitErrors}
+            hint="Over all of this user's keys together; each key's own limits apply on top. Empty: no limit."
+          />
         )}
         <FormActions onCancel={onClose} busy={busy} />
       </form>
