@@ -11,6 +11,8 @@ import { join } from 'node:path'
 
 export const SOCKET_FILE = 'keygate.sock'
 const MAX_REQUEST_BYTES = 64 * 1024
+/** sun_path holds 108 bytes on Linux, 104 on macOS, the terminating NUL included. */
+const MAX_SOCKET_PATH_BYTES = 103
 
 export interface ControlRequest {
   readonly command: string
@@ -39,6 +41,12 @@ export async function startControlServer(
   handle: ControlHandler,
 ): Promise<ControlServer> {
   const path = socketPathOf(dataDir)
+  if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) {
+    throw new Error(
+      `the control socket path ${path} is longer than ${MAX_SOCKET_PATH_BYTES} bytes (a Unix limit); ` +
+        'use a shorter KEYGATE_DATA_DIR',
+    )
+  }
   try {
     unlinkSync(path)
   } catch {

@@ -14,24 +14,26 @@ const OPTIONS = {
   all: { type: 'boolean' },
 } as const
 
-/** Exactly one of the options, as the throttle's target; a string is the usage problem. */
-function targetOf(args: string[]): ThrottleTarget | string {
+/** Exactly one of the options, as the throttle's target, or the usage problem. */
+function targetOf(args: string[]): ThrottleTarget | { problem: string } {
   let values: { user?: string; address?: string; all?: boolean }
   try {
     values = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }).values
   } catch (err) {
-    return err instanceof Error ? err.message : String(err)
+    return { problem: err instanceof Error ? err.message : String(err) }
   }
   const given = [values.user, values.address, values.all].filter((v) => v !== undefined)
   if (given.length !== 1) {
-    return 'give exactly one of --user, --address, --all'
+    return { problem: 'give exactly one of --user, --address, --all' }
   }
   if (values.user !== undefined) {
-    return values.user.trim() === '' ? '--user needs a name' : { username: values.user.trim() }
+    return values.user.trim() === ''
+      ? { problem: '--user needs a name' }
+      : { username: values.user.trim() }
   }
   if (values.address !== undefined) {
     return isIP(values.address.trim()) === 0
-      ? `--address ${values.address} is not an IP address`
+      ? { problem: `--address ${values.address} is not an IP address` }
       : { address: values.address.trim() }
   }
   return 'all'
@@ -45,8 +47,8 @@ function targetOf(args: string[]): ThrottleTarget | string {
 export async function runUnlock(ctx: CommandContext, args: string[]): Promise<number> {
   const { io } = ctx
   const target = targetOf(args)
-  if (typeof target === 'string') {
-    io.err(`unlock: ${target}\n${USAGE}`)
+  if (typeof target === 'object' && 'problem' in target) {
+    io.err(`unlock: ${target.problem}\n${USAGE}`)
     return 2
   }
   await ctx.useDatabase(async (database) => {

@@ -214,7 +214,7 @@ export async function editKey(
           actor,
           action: 'api_key.rename',
           target: { type: 'api_key', id },
-          details: { from: before.name, to: name },
+          details: { name: before.name, changes: { name: { old: before.name, new: name } } },
         })
       }
       if (Object.values(rest).some((v) => v !== undefined)) {

@@ -53,13 +53,13 @@ export async function updateSettings(
 ): Promise<InstallationSettings> {
   return db.transaction().execute(async (tx) => {
     const before = await readSettings(tx)
-    const changes: Record<string, { from: unknown; to: unknown }> = {}
+    const changes: Record<string, { old: unknown; new: unknown }> = {}
     for (const name of SETTING_NAMES) {
       const to = options.patch[name]
       if (to === undefined || JSON.stringify(to) === JSON.stringify(before[name])) {
         continue
       }
-      changes[name] = { from: before[name], to }
+      changes[name] = { old: before[name], new: to }
       await tx
         .insertInto('settings')
         .values({ key: ROW_PREFIX + name, value: JSON.stringify(to) })

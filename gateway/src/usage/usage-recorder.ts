@@ -88,7 +88,8 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
     try {
       await write(db, batch)
     } catch (err) {
-      // A key deleted between the statement's snapshot and its foreign-key check: once more, it is filtered out.
+      // Only a database still carrying usage_daily's old foreign key to api_keys (before migration 0003) can
+      // refuse a row of a key deleted meanwhile: once more, and it is filtered out.
       if (isForeignKeyViolation(err)) {
         await write(db, batch)
         return

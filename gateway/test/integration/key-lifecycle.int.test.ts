@@ -286,8 +286,8 @@ describe.each(dbTargets())('key lifecycle on %s', (target) => {
       await create(admin.key, { name: 'taken' })
       const rows = await auditActions(key.id)
       expect(rows.find((e) => e.action === 'api_key.rename')?.details).toEqual({
-        from: 'before',
-        to: 'after',
+        name: 'before',
+        changes: { name: { old: 'before', new: 'after' } },
       })
       expect(await statusOf(key.value)).toBe(200)
     })
@@ -464,8 +464,8 @@ describe.each(dbTargets())('key lifecycle on %s', (target) => {
       expect(items).toHaveLength(2)
       expect(items.map((e) => e.details)).toContainEqual({
         changes: {
-          max_key_lifetime_days: { from: null, to: 30 },
-          allow_never_expiring: { from: true, to: false },
+          max_key_lifetime_days: { old: null, new: 30 },
+          allow_never_expiring: { old: true, new: false },
         },
       })
     })

@@ -1,7 +1,6 @@
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { AdmitResult } from '../../src/limits/limiter.js'
-import { eventually, sleep } from '../support/eventually.js'
 import {
   counterValues,
   type Replica,
@@ -9,6 +8,7 @@ import {
   startReplica,
   subjectsFor,
 } from '../support/limit-replicas.js'
+import { pollUntil, sleep } from '../support/poll.js'
 import { type PrivateRedis, startPrivateRedis } from '../support/redis-server.js'
 
 // Faults on a private redis-server this file starts, kills, pauses and restarts; never the shared one.
@@ -104,7 +104,7 @@ describe('limits when Redis fails', () => {
     }
     expect((await counterValues(gw.metrics, 'storeErrors')).admit).toBeGreaterThanOrEqual(3)
     server.resume()
-    await eventually(async () => {
+    await pollUntil(async () => {
       const r = await gw.limiter.admit({ subjects, estimatedTokens: 1 })
       return r.ok === false && r.reason === 'rpm'
     }, 'the limit is enforced again after Redis answers')
@@ -117,7 +117,7 @@ describe('limits when Redis fails', () => {
     const during = await within(2_000, gw.limiter.admit({ subjects, estimatedTokens: 1 }))
     expect(during).toMatchObject({ ok: true, degraded: true })
     await server.start() // an empty server: no counters, no cached scripts
-    await eventually(async () => {
+    await pollUntil(async () => {
       const r = await gw.limiter.admit({ subjects, estimatedTokens: 1 })
       return r.ok && !r.degraded
     }, 'counted through the restarted Redis')
@@ -137,7 +137,7 @@ describe('limits when Redis fails', () => {
       if (r.ok) {
         r.ticket.settle(50)
       }
-      await eventually(async () => {
+      await pollUntil(async () => {
         const h = await admin.hget(`outage:${subjects[0]?.storeKey}:t`, 's')
         return h === '50'
       }, 'the settle script ran after a flush')
@@ -154,7 +154,7 @@ describe('limits when Redis fails', () => {
     const r = await within(2_000, gw.limiter.admit({ subjects, estimatedTokens: 1 }))
     expect(r).toMatchObject({ ok: true, degraded: true })
     await server.start()
-    await eventually(async () => {
+    await pollUntil(async () => {
       const a = await gw.limiter.admit({ subjects, estimatedTokens: 1 })
       return a.ok && !a.degraded
     }, 'counted once Redis is up')

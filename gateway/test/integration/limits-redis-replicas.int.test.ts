@@ -2,7 +2,6 @@ import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { LimitTicket } from '../../src/limits/limit-store.js'
 import type { RedisLimitStore } from '../../src/limits/redis-limit-store.js'
-import { eventually, sleep } from '../support/eventually.js'
 import {
   admit,
   counterValues,
@@ -11,6 +10,7 @@ import {
   startReplica,
   subjectsFor,
 } from '../support/limit-replicas.js'
+import { pollUntil, sleep } from '../support/poll.js'
 import { deleteKeys, SHARED_REDIS_URL, testPrefix } from '../support/redis-server.js'
 
 // Several limiters on one Redis play the gateway's replicas.
@@ -121,7 +121,7 @@ describe('limits shared by replicas through Redis', () => {
     expect(await admit(alive as Replica, subjects)).toMatchObject({ ok: false, reason: 'parallel' })
     expect(((dying as Replica).store as RedisLimitStore).leaseCount).toBe(2)
     ;(dying as Replica).client?.disconnect() // the replica dies without releasing anything
-    await eventually(
+    await pollUntil(
       async () => (await admit(alive as Replica, subjects)).ok,
       'leases expired',
       5_000,
@@ -137,7 +137,7 @@ describe('limits shared by replicas through Redis', () => {
       r.ticket.settle(300)
     }
     // A's settlement waits a few ms for an admission of A's to ride on, then goes alone.
-    await eventually(async () => (await admit(b as Replica, subjects, 200)).ok, 'settled', 5_000)
+    await pollUntil(async () => (await admit(b as Replica, subjects, 200)).ok, 'settled', 5_000)
     expect((await counterValues((b as Replica).metrics, 'limited')).tpm).toBeGreaterThanOrEqual(1)
   })
 

@@ -224,12 +224,19 @@ describe.each(dbTargets())('usage cost, prices and CSV on %s', (target) => {
     })
 
     it('takes the currency from the settings table', async () => {
-      await gw.database.db
-        .insertInto('settings')
-        .values({ key: 'currency', value: 'EUR' })
-        .execute()
+      const put = (currency: unknown) =>
+        fetch(`${gw.url}/v2/settings`, {
+          method: 'PUT',
+          headers: { authorization: `Bearer ${admin.value}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ currency }),
+        })
+      expect((await put('EUR')).status).toBe(200)
       expect((await report(alice, '')).currency).toBe('EUR')
-      await gw.database.db.deleteFrom('settings').where('key', '=', 'currency').execute()
+      const refused = await put('euro')
+      expect(refused.status).toBe(422)
+      expect(((await refused.json()) as { error: { param: string } }).error.param).toBe('currency')
+      expect((await report(alice, '')).currency).toBe('EUR')
+      expect((await put('USD')).status).toBe(200)
       expect((await report(alice, '')).currency).toBe('USD')
     })
 

@@ -14,10 +14,18 @@ function capText(settings: SettingsJson): string {
 function settingsBody(
   cap: string,
   allowNever: boolean,
+  currency: string,
 ): { ok: true; body: Settings } | { ok: false; message: string } {
+  const code = currency.trim().toUpperCase()
+  if (!/^[A-Z]{3}$/.test(code)) {
+    return { ok: false, message: 'Enter the currency as a three-letter code such as USD or EUR.' }
+  }
   const text = cap.trim()
   if (text === '') {
-    return { ok: true, body: { max_key_lifetime_days: null, allow_never_expiring: allowNever } }
+    return {
+      ok: true,
+      body: { max_key_lifetime_days: null, allow_never_expiring: allowNever, currency: code },
+    }
   }
   const days = Number(text)
   if (!/^\d+$/.test(text) || days < 1 || days > 36_500) {
@@ -26,16 +34,21 @@ function settingsBody(
       message: 'Enter a whole number of days from 1 to 36500, or leave it empty.',
     }
   }
-  return { ok: true, body: { max_key_lifetime_days: days, allow_never_expiring: allowNever } }
+  return {
+    ok: true,
+    body: { max_key_lifetime_days: days, allow_never_expiring: allowNever, currency: code },
+  }
 }
 
-/** GET/PUT /v2/settings (admins): installation-wide settings; today the key lifetime policy. */
+/** GET/PUT /v2/settings (admins): installation-wide settings: the key lifetime policy and the currency of costs. */
 export function SettingsPage() {
   const { api } = useSession()
   const capId = useId()
+  const currencyId = useId()
   const [settings, setSettings] = useState<SettingsJson | null>(null)
   const [cap, setCap] = useState('')
   const [allowNever, setAllowNever] = useState(true)
+  const [currency, setCurrency] = useState('USD')
   const [error, setError] = useState('')
   const [notice, setNotice] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
@@ -44,6 +57,7 @@ export function SettingsPage() {
     setSettings(s)
     setCap(capText(s))
     setAllowNever(s.allow_never_expiring)
+    setCurrency(s.currency)
   }
 
   useEffect(() => {
@@ -52,7 +66,7 @@ export function SettingsPage() {
 
   async function save(event: Event) {
     event.preventDefault()
-    const checked = settingsBody(cap, allowNever)
+    const checked = settingsBody(cap, allowNever, currency)
     if (!checked.ok) {
       setError(checked.message)
       return
@@ -110,6 +124,21 @@ export function SettingsPage() {
             {beyond === 0
               ? 'Every existing key is within this policy.'
               : `${beyond} existing ${beyond === 1 ? 'key is' : 'keys are'} beyond this policy. They keep working until changed or deleted.`}
+          </p>
+          <h2>Cost</h2>
+          <div class="field">
+            <label for={currencyId}>Currency</label>
+            <input
+              id={currencyId}
+              type="text"
+              maxLength={3}
+              value={currency}
+              onInput={(e) => setCurrency(e.currentTarget.value)}
+            />
+          </div>
+          <p class="hint">
+            What model prices and the Usage page's costs are in (a three-letter code such as USD or
+            EUR). Changing it relabels the numbers; it converts nothing.
           </p>
           <FormActions busy={busy} />
         </form>
