@@ -27,6 +27,7 @@ import {
 } from './lib/stack.mjs'
 import { scenario5, scenario6 } from './scenarios/keys.mjs'
 import { scenario1, scenario2 } from './scenarios/latency.mjs'
+import { scenario8 } from './scenarios/limits.mjs'
 import { scenario7 } from './scenarios/revocation.mjs'
 import { scenario3, scenario4 } from './scenarios/streaming.mjs'
 
@@ -54,11 +55,12 @@ const SCENARIOS = {
   5: scenario5,
   6: scenario6,
   7: scenario7,
+  8: scenario8,
 }
-const defaultSet = full ? [1, 2, 3, 4, 5, 6, 7] : [1, 2, 3, 5, 7]
+const defaultSet = full ? [1, 2, 3, 4, 5, 6, 7, 8] : [1, 2, 3, 5, 7, 8]
 const selected = values.only ? values.only.split(',').map(Number) : defaultSet
 const wantTargets = values.targets ? values.targets.split(',') : TARGETS
-const needsKeygate = wantTargets.includes('keygate') || selected.some((n) => [5, 6, 7].includes(n))
+const needsKeygate = wantTargets.includes('keygate') || selected.some((n) => [5, 6, 7, 8].includes(n))
 
 const started = new Date()
 const workDir = mkdtempSync(join(tmpdir(), 'keygate-bench-'))
@@ -141,7 +143,7 @@ try {
   }
   log(`targets: ${ctx.targets.join(', ')}; scenarios: ${selected.join(', ')}`)
   for (const n of selected) {
-    const needs = [5, 6, 7].includes(n) ? ctx.targets.includes('keygate') : true
+    const needs = [5, 6, 7, 8].includes(n) ? ctx.targets.includes('keygate') : true
     if (!needs) {
       sections.push(`### ${n}. skipped: Keygate is not available in this run\n`)
       continue
