@@ -65,6 +65,20 @@ describe('Limits (admin)', () => {
       /^[1-9][\d,]* of 5,000 tokens used this day, 1 refused$/,
     )
     await shot(page, 'keys-table-use')
+
+    // The key's usage dialog shows the same limits and their use in this period.
+    await row('limited-bot').getByRole('button', { name: 'Usage' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Usage of “limited-bot”' })
+    const inDialog = dialog.getByTestId('key-limit-use')
+    await inDialog.waitFor()
+    expect(await dialog.locator('[data-slot="key-limits"]').textContent()).toContain(
+      '1 rpm · 5,000 tokens/day',
+    )
+    expect(await inDialog.textContent()).toMatch(
+      /^This day \(since \d{4}-\d{2}-\d{2}\): 1 requests, [1-9][\d,]* of 5,000 tokens, 1 refused by a limit\.$/,
+    )
+    await page.keyboard.press('Escape')
+    await dialog.waitFor({ state: 'hidden' })
   })
 
   it('Edit key changes a limit; the next request passes it', async () => {

@@ -306,8 +306,10 @@ describe.each(dbTargets())('key lifecycle on %s', (target) => {
       })
       const update = (await auditActions(web.id)).find((e) => e.action === 'api_key.update')
       expect(update?.details).toMatchObject({
-        metadata: { team: 'f-web', env: 'f-prod' },
-        allowed_ips: ['10.0.0.0/8', '2001:db8::/32', '192.168.1.7/32'],
+        changes: {
+          metadata: { old: { team: 'f-web' }, new: { team: 'f-web', env: 'f-prod' } },
+          allowed_ips: { old: [], new: ['10.0.0.0/8', '2001:db8::/32', '192.168.1.7/32'] },
+        },
       })
 
       const ids = async (query: string) =>

@@ -110,7 +110,7 @@ describe.each(dbTargets())('a model rename carries the key allowlists on %s', (t
     expect(rows.map((r) => r.details)).toEqual([
       expect.objectContaining({
         name: 'chat-new',
-        previous_name: 'chat-old',
+        changes: expect.objectContaining({ name: { old: 'chat-old', new: 'chat-new' } }),
         key_allowlists_renamed: 1,
       }),
     ])

@@ -130,7 +130,7 @@ describe.each(dbTargets())('usage outlives its key and its owner on %s', (target
         ]),
       )
       .execute()
-    expect(audit.map((a) => a.action).sort()).toEqual(['api_key.delete', 'user.deleted'])
+    expect(audit.map((a) => a.action).sort()).toEqual(['api_key.delete', 'user.delete'])
   })
 
   it("writes usage buffered before its key's deletion, under the key's name", async () => {

@@ -15,6 +15,7 @@ import {
   totalsOf,
   usageQuery,
 } from '../../lib/usage-data.js'
+import { KeyLimitsSection } from './key-limits-section.js'
 
 interface KeyUsageDialogProps {
   apiKey: ApiKey
@@ -70,8 +71,7 @@ export function KeyUsageDialog({ apiKey, onClose }: KeyUsageDialogProps) {
           empty="not used in the last 30 days"
         />
       )}
-      {/* Limits: the key's rate and budget limits and how much of them is used go here. */}
-      <section class="key-limits" data-slot="key-limits" aria-label="Limits" />
+      <KeyLimitsSection apiKey={apiKey} />
       <div class="form-actions">
         <a
           class="btn"
