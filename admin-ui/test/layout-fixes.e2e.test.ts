@@ -229,10 +229,11 @@ describe('Layout and page fixes', () => {
     await page.goto(`${env.gw.url}/api-keys?user_id=*`)
     const expired = row('old-expired')
     await expired.waitFor()
-    // Cells after the checkbox: Name (a th), Key, Creator, Permissions, Expiration, Status.
-    const status = expired.locator('td').nth(5)
+    const status = expired.locator('td[data-label="Status"]')
     expect(await status.textContent()).toBe('Expired')
-    expect(await row('production-batch-runner').locator('td').nth(5).textContent()).toBe('Active')
+    expect(
+      await row('production-batch-runner').locator('td[data-label="Status"]').textContent(),
+    ).toBe('Active')
   })
 
   it('"Select at least one model" goes away once a model is ticked', async () => {

@@ -18,6 +18,21 @@ interface ApiKeysTableProps {
   onDelete: (key: ApiKey) => void
 }
 
+/** The masked key, allowed to break after its ellipsis only, so a wide table can give the column up first. */
+function MaskedValue({ masked }: { masked: string }) {
+  const cut = masked.indexOf('…')
+  if (cut < 0) {
+    return <code class="nowrap">{masked}</code>
+  }
+  return (
+    <code>
+      {masked.slice(0, cut + 1)}
+      <wbr />
+      {masked.slice(cut + 1)}
+    </code>
+  )
+}
+
 function ExpirationCell({ apiKey, now }: { apiKey: ApiKey; now: Date }) {
   if (apiKey.expires_at === null) {
     return (
@@ -118,8 +133,8 @@ export function ApiKeysTable(props: ApiKeysTableProps) {
                 {key.name}
                 {key.description !== '' && <span class="cell-sub">{key.description}</span>}
               </th>
-              <td class="nowrap" data-label="Key">
-                <code>{key.masked_value}</code>
+              <td data-label="Key">
+                <MaskedValue masked={key.masked_value} />
               </td>
               {showCreator && (
                 <td class="nowrap" data-label="Creator">
@@ -143,22 +158,24 @@ export function ApiKeysTable(props: ApiKeysTableProps) {
                 {formatDate(key.created_at)}
               </td>
               <td class="cell-actions" data-label="Operations">
-                <button type="button" class="btn btn-small" onClick={() => onEdit(key)}>
-                  Edit
-                </button>
-                <button type="button" class="btn btn-small" onClick={() => onUsage(key)}>
-                  Usage
-                </button>
-                <button type="button" class="btn btn-small" onClick={() => onRotate(key)}>
-                  Rotate
-                </button>
-                <button
-                  type="button"
-                  class="btn btn-small btn-danger-quiet"
-                  onClick={() => onDelete(key)}
-                >
-                  Delete
-                </button>
+                <div class="cell-actions-grid">
+                  <button type="button" class="btn btn-small" onClick={() => onEdit(key)}>
+                    Edit
+                  </button>
+                  <button type="button" class="btn btn-small" onClick={() => onUsage(key)}>
+                    Usage
+                  </button>
+                  <button type="button" class="btn btn-small" onClick={() => onRotate(key)}>
+                    Rotate
+                  </button>
+                  <button
+                    type="button"
+                    class="btn btn-small btn-danger-quiet"
+                    onClick={() => onDelete(key)}
+                  >
+                    Delete
+                  </button>
+                </div>
               </td>
             </tr>
           ))}

@@ -26,10 +26,14 @@ export function LimitsCell({ apiKey }: { apiKey: ApiKey }) {
     }
   }, [api, apiKey.id, hasBudget, apiKey.token_budget, apiKey.updated_at])
   if (text === '') {
-    return <td class="muted">None</td>
+    return (
+      <td class="muted" data-label="Limits">
+        None
+      </td>
+    )
   }
   return (
-    <td>
+    <td data-label="Limits">
       <span class="cell-line">{text}</span>
       {use !== undefined && use.token_budget !== null && (
         <span class="cell-sub" data-testid="budget-use">
