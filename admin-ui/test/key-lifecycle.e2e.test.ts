@@ -107,6 +107,44 @@ describe('key lifecycle in the admin UI', () => {
     expect((await chat(env.gw.url, latest, MODEL_A)).status).toBe(200)
   })
 
+  it('edits a key’s allowed client addresses and metadata; the gateway enforces them', async () => {
+    const key = await seedKey(env.gw.database.db, { userId: await adminId(env.gw), name: 'fenced' })
+    await env.gw.deps.changes.catchUp()
+    await page.reload()
+    await row('fenced').getByRole('button', { name: 'Edit' }).click()
+    const edit = page.getByRole('dialog', { name: /Edit API Key/ })
+    const addresses = edit.getByLabel('Allowed client addresses')
+    await addresses.fill('office-network')
+    await edit.getByRole('button', { name: 'Save' }).click()
+    await edit.getByText('“office-network” is not an IPv4 or IPv6 address').waitFor()
+    await addresses.fill('10.99.0.0/16')
+    await edit.getByLabel('Metadata').fill('team=ml\nenv=prod')
+    await edit.getByRole('button', { name: 'Save' }).click()
+    await edit.waitFor({ state: 'hidden' })
+    const stored = await page.evaluate(async (id) => {
+      const res = await fetch(`/v2/api-keys/${id}`)
+      return (await res.json()) as { allowed_ips: string[]; metadata: Record<string, string> }
+    }, key.id)
+    expect(stored.allowed_ips).toEqual(['10.99.0.0/16'])
+    expect(stored.metadata).toEqual({ team: 'ml', env: 'prod' })
+    // This browser and the test run on 127.0.0.1, outside the allowlist.
+    const refused = await chat(env.gw.url, key.value, MODEL_A)
+    expect(refused.status).toBe(403)
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
+      'ip_not_allowed',
+    )
+
+    await row('fenced').getByRole('button', { name: 'Edit' }).click()
+    const again = page.getByRole('dialog', { name: /Edit API Key/ })
+    const lines = (await again.getByLabel('Metadata').inputValue()).split('\n').sort()
+    expect(lines).toEqual(['env=prod', 'team=ml'])
+    await again.getByLabel('Allowed client addresses').fill('10.99.0.0/16, 127.0.0.1')
+    await shot(page, 'edit-addresses-metadata')
+    await again.getByRole('button', { name: 'Save' }).click()
+    await again.waitFor({ state: 'hidden' })
+    expect((await chat(env.gw.url, key.value, MODEL_A)).status).toBe(200)
+  })
+
   it('an admin sets the lifetime policy on the Settings page; key creation follows it', async () => {
     await page.getByRole('link', { name: 'Settings' }).click()
     await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor()

@@ -204,6 +204,8 @@ describe('Edit form', () => {
         allowedModels: ['small-model'],
       },
       limits: { rpm: '', tpm: '', parallel: '', budget: '', period: 'month' },
+      allowedIps: '',
+      metadata: '',
     })
   })
 
@@ -307,5 +309,28 @@ describe('Limits fields', () => {
         budget_period: null,
       }),
     ).toBe('60 rpm · 2 at once · 1,000,000 tokens/month')
+  })
+})
+
+describe('Edit form: client addresses and metadata', () => {
+  it('sends the allowlist and metadata only when they change, and refuses a malformed line', () => {
+    const key: ApiKey = { ...existing, allowed_ips: ['10.0.0.0/8'], metadata: { team: 'ml' } }
+    const form = editFormFor(key)
+    const same = buildUpdateBody(form, key, now)
+    expect(same.ok && 'allowed_ips' in same.body).toBe(false)
+    expect(same.ok && 'metadata' in same.body).toBe(false)
+    const changed = buildUpdateBody(
+      { ...form, allowedIps: '10.0.0.0/8\n::1', metadata: '' },
+      key,
+      now,
+    )
+    expect(changed).toMatchObject({
+      ok: true,
+      body: { allowed_ips: ['10.0.0.0/8', '::1'], metadata: {} },
+    })
+    expect(buildUpdateBody({ ...form, metadata: 'team' }, key, now)).toEqual({
+      ok: false,
+      errors: { metadata: 'Line 1: write name=value.' },
+    })
   })
 })

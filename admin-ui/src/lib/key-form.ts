@@ -7,6 +7,13 @@ import {
   type LimitsState,
   limitsFor,
 } from './limit-form.js'
+import {
+  buildRestrictions,
+  emptyRestrictions,
+  type RestrictionErrors,
+  type RestrictionsState,
+  restrictionsFor,
+} from './restrictions-form.js'
 import type { Checked } from './use-form-submit.js'
 
 /** The Access Permissions section, shared by Add and Edit. */
@@ -17,7 +24,7 @@ export interface PermissionsState {
   allowedModels: string[]
 }
 
-export interface AddKeyForm {
+export interface AddKeyForm extends RestrictionsState {
   name: string
   description: string
   expiry: ExpiryChoice
@@ -28,7 +35,7 @@ export interface AddKeyForm {
   limits: LimitsState
 }
 
-export interface EditKeyForm {
+export interface EditKeyForm extends RestrictionsState {
   /** Sent only when changed (a rename, unique per owner). */
   name: string
   description: string
@@ -43,7 +50,8 @@ export interface EditKeyForm {
 export type FieldErrors = Partial<
   Record<'name' | 'customKey' | 'expiry' | 'allowedModels', string>
 > &
-  LimitErrors
+  LimitErrors &
+  RestrictionErrors
 
 /** The API's limits (gateway/src/keys/key-input.ts). */
 export const NAME_MAX_LENGTH = 128
@@ -67,6 +75,7 @@ export function emptyAddForm(): AddKeyForm {
       allowedModels: [],
     },
     limits: emptyLimits(),
+    ...emptyRestrictions(),
   }
 }
 
@@ -84,6 +93,7 @@ export function editFormFor(key: ApiKey): EditKeyForm {
       allowedModels: [...key.allowed_model_names],
     },
     limits: limitsFor(key),
+    ...restrictionsFor(key),
   }
 }
 
@@ -186,7 +196,11 @@ export function buildCreateBody(form: AddKeyForm, now: Date): Built<CreateApiKey
   if (!limits.ok) {
     Object.assign(errors, limits.errors)
   }
-  if (!expiry.ok || !limits.ok || Object.keys(errors).length > 0) {
+  const restrictions = buildRestrictions(form)
+  if (!restrictions.ok) {
+    Object.assign(errors, restrictions.errors)
+  }
+  if (!expiry.ok || !limits.ok || !restrictions.ok || Object.keys(errors).length > 0) {
     return { ok: false, errors }
   }
   const body: CreateApiKeyBody = {
@@ -196,11 +210,33 @@ export function buildCreateBody(form: AddKeyForm, now: Date): Built<CreateApiKey
     scope: scopeOf(form.permissions),
     allowed_model_names: allowedModelsOf(form.permissions),
     ...limits.values,
+    // Sent only when set, so a plain key's body stays what it was.
+    ...(restrictions.values.allowed_ips.length > 0
+      ? { allowed_ips: restrictions.values.allowed_ips }
+      : {}),
+    ...(Object.keys(restrictions.values.metadata).length > 0
+      ? { metadata: restrictions.values.metadata }
+      : {}),
   }
   if (form.type === 'custom') {
     body.custom = form.customKey
   }
   return { ok: true, body }
+}
+
+/** The address allowlist and metadata to send with an edit: each only when it differs from the key's. */
+function changedRestrictions(
+  values: { allowed_ips: string[]; metadata: Record<string, string> },
+  key: ApiKey,
+): Partial<UpdateApiKeyBody> {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
+  // The database keeps an object's members in its own order: compare them sorted.
+  const sorted = (m: Record<string, string>) =>
+    Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1))
+  return {
+    ...(same(values.allowed_ips, key.allowed_ips) ? {} : { allowed_ips: values.allowed_ips }),
+    ...(same(sorted(values.metadata), sorted(key.metadata)) ? {} : { metadata: values.metadata }),
+  }
 }
 
 export function buildUpdateBody(
@@ -215,6 +251,10 @@ export function buildUpdateBody(
   if (!limits.ok) {
     Object.assign(errors, limits.errors)
   }
+  const restrictions = buildRestrictions(form)
+  if (!restrictions.ok) {
+    Object.assign(errors, restrictions.errors)
+  }
   const body: UpdateApiKeyBody = {
     ...(name === key.name ? {} : { name }),
     description: form.description.trim(),
@@ -222,6 +262,7 @@ export function buildUpdateBody(
     allowed_model_names: allowedModelsOf(form.permissions),
     is_active: form.isActive,
     ...(limits.ok ? limits.values : {}),
+    ...(restrictions.ok ? changedRestrictions(restrictions.values, key) : {}),
   }
   if (form.expiry !== 'keep') {
     const base = extensionBase(key.expires_at, now)

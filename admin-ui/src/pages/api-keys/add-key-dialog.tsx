@@ -6,7 +6,7 @@ import { LimitsFields } from '../../components/limits-fields.js'
 import { Modal } from '../../components/modal.js'
 import { EXPIRY_LABELS, type ExpiryChoice } from '../../lib/expiry.js'
 import { buildCreateBody, emptyAddForm, NAME_MAX_LENGTH } from '../../lib/key-form.js'
-import { DescriptionField, ExpiryFields } from './key-form-fields.js'
+import { DescriptionField, ExpiryFields, RestrictionsFields } from './key-form-fields.js'
 import { PermissionsFields } from './permissions-fields.js'
 import { useKeyForm } from './use-key-form.js'
 
@@ -110,6 +110,14 @@ export function AddKeyDialog({ modelNames, onClose, onCreated }: AddKeyDialogPro
           onChange={(limits) => set({ limits })}
           errors={errors}
           hint="Empty: no limit of the key's own. Its owner's limits apply on top."
+        />
+        <RestrictionsFields
+          id={id}
+          allowedIps={form.allowedIps}
+          metadata={form.metadata}
+          onChange={set}
+          errors={errors}
+          invalid={invalid}
         />
         <FormActions onCancel={onClose} busy={busy} />
       </form>

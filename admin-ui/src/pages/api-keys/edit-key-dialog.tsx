@@ -12,7 +12,7 @@ import {
   editFormFor,
   NAME_MAX_LENGTH,
 } from '../../lib/key-form.js'
-import { DescriptionField, ExpiryFields } from './key-form-fields.js'
+import { DescriptionField, ExpiryFields, RestrictionsFields } from './key-form-fields.js'
 import { PermissionsFields } from './permissions-fields.js'
 import { useKeyForm } from './use-key-form.js'
 
@@ -99,6 +99,14 @@ export function EditKeyDialog({ apiKey, modelNames, onClose, onSaved }: EditKeyD
           onChange={(limits) => set({ limits })}
           errors={errors}
           hint="Empty: no limit of the key's own. Its owner's limits apply on top."
+        />
+        <RestrictionsFields
+          id={id}
+          allowedIps={form.allowedIps}
+          metadata={form.metadata}
+          onChange={set}
+          errors={errors}
+          invalid={invalid}
         />
         <ExpiryFields
           options={EXPIRY_OPTIONS}

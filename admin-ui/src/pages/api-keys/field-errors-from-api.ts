@@ -14,6 +14,8 @@ const PARAM_TO_FIELD: Record<string, keyof FieldErrors> = {
   tpm_limit: 'tpm',
   max_parallel_requests: 'parallel',
   token_budget: 'budget',
+  allowed_ips: 'allowedIps',
+  metadata: 'metadata',
 }
 
 /** Puts an API refusal (409 duplicate name, 422 weak custom key…) next to the field it names, if any. */

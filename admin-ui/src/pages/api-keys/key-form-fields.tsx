@@ -73,3 +73,49 @@ export function ExpiryFields<C extends string>(props: ExpiryFieldsProps<C>) {
     </>
   )
 }
+
+interface RestrictionsFieldsProps {
+  id: string
+  allowedIps: string
+  metadata: string
+  onChange: (patch: { allowedIps?: string; metadata?: string }) => void
+  errors: { allowedIps?: string; metadata?: string }
+  invalid: (field: 'allowedIps' | 'metadata') => InvalidProps
+}
+
+/** Where the key may be used from, and its free-form labels (lists filter on them: ?metadata.team=ml). */
+export function RestrictionsFields(props: RestrictionsFieldsProps) {
+  const { id, allowedIps, metadata, onChange, errors, invalid } = props
+  return (
+    <fieldset class="fieldset">
+      <legend>Client addresses and labels</legend>
+      <label class="field">
+        <span>Allowed client addresses</span>
+        <textarea
+          rows={2}
+          placeholder="Anywhere"
+          value={allowedIps}
+          onInput={(e) => onChange({ allowedIps: e.currentTarget.value })}
+          {...invalid('allowedIps')}
+        />
+      </label>
+      <p class="hint">
+        IPv4 or IPv6 addresses or CIDRs (10.0.0.0/8), separated by commas or new lines. A request
+        from anywhere else gets 403. Empty: anywhere.
+      </p>
+      <FieldError id={`${id}-allowedIps`} message={errors.allowedIps} />
+      <label class="field">
+        <span>Metadata</span>
+        <textarea
+          rows={2}
+          placeholder="team=ml"
+          value={metadata}
+          onInput={(e) => onChange({ metadata: e.currentTarget.value })}
+          {...invalid('metadata')}
+        />
+      </label>
+      <p class="hint">One name=value per line, at most 16.</p>
+      <FieldError id={`${id}-metadata`} message={errors.metadata} />
+    </fieldset>
+  )
+}

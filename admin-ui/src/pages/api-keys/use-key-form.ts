@@ -25,6 +25,8 @@ const ERROR_OF_FIELD: Readonly<Record<string, keyof FieldErrors>> = {
   expiry: 'expiry',
   customDate: 'expiry',
   permissions: 'allowedModels',
+  allowedIps: 'allowedIps',
+  metadata: 'metadata',
 }
 
 /** The state both key dialogs (Add and Edit) keep: the form, its errors and the submit cycle. */
