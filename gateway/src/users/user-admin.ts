@@ -90,19 +90,7 @@ export async function updateUser(
     await lockAdminChanges(tx)
     const current = await tx
       .selectFrom('users')
-      .select([
-        'id',
-        'username',
-        'full_name',
-        'is_admin',
-        'is_active',
-        'require_password_change',
-        'rpm_limit',
-        'tpm_limit',
-        'max_parallel_requests',
-        'token_budget',
-        'budget_period',
-      ])
+      .select(['id', 'username', ...AUDITED_USER_FIELDS])
       .where('id', '=', id)
       .forUpdate()
       .executeTakeFirst()
@@ -182,6 +170,7 @@ export async function deleteUser(
   })
 }
 
+/** The fields an edit may change, read before it to record old → new (the password apart: never its value). */
 const AUDITED_USER_FIELDS = [
   'full_name',
   'is_admin',
