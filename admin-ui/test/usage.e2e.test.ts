@@ -1,6 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { UsageItem, UsageReport } from '../../gateway/src/routes/v2/usage.js'
+import { parseCsv } from '../../gateway/test/support/csv.js'
 import { seedKey } from '../../gateway/test/support/seed.js'
 import { ADMIN_PASSWORD } from '../../gateway/test/support/test-app.js'
 import { launchBrowser, logInAndWait, newContext, screenshots } from './support/browser.js'
@@ -13,41 +14,6 @@ interface ChartData {
 
 const tokens = (i: UsageItem) => i.prompt_tokens + i.completion_tokens
 const today = () => new Date().toISOString().slice(0, 10)
-
-/** A small RFC 4180 reader for the downloaded CSV. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = []
-  let row: string[] = []
-  let field = ''
-  let quoted = false
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"'
-        i++
-      } else if (ch === '"') {
-        quoted = false
-      } else {
-        field += ch
-      }
-    } else if (ch === '"') {
-      quoted = true
-    } else if (ch === ',') {
-      row.push(field)
-      field = ''
-    } else if (ch === '\r' && text[i + 1] === '\n') {
-      row.push(field)
-      rows.push(row)
-      row = []
-      field = ''
-      i++
-    } else {
-      field += ch
-    }
-  }
-  return rows
-}
 
 /** The Usage page against real proxied requests: charts, totals, filters, table and CSV agree with /v2/usage. */
 describe('Usage page', () => {

@@ -114,39 +114,59 @@ describe(`limits across two replicas (${target})`, () => {
   })
 })
 
+/** A gateway counting limits in a private redis-server, one user with `rpm` and a key of theirs, a fake vLLM. */
+interface OutageStack {
+  redis: PrivateRedis
+  vllm: FakeEngine
+  testDb: TestDatabase
+  gw: TestGateway
+  key: string
+  close(): Promise<void>
+}
+
+async function startOutageStack(env: Record<string, string>, rpm: number): Promise<OutageStack> {
+  const redis = await startPrivateRedis()
+  const vllm = await startFakeEngine({ flavour: 'vllm' })
+  const testDb = await createTestDatabase(target)
+  const gw = await startGateway(testDb, {
+    env: { KEYGATE_REDIS_URL: redis.url, KEYGATE_REDIS_TIMEOUT_MS: '2000', ...env },
+  })
+  const user = await seedUser(gw.database.db)
+  await gw.database.db
+    .updateTable('users')
+    .set({ rpm_limit: rpm })
+    .where('id', '=', user.id)
+    .execute()
+  const key = (await seedKey(gw.database.db, { userId: user.id })).value
+  await seedModel(gw.database.db, { name: 'chat', instances: [{ url: vllm.url }] })
+  await gw.deps.changes.catchUp()
+  return {
+    redis,
+    vllm,
+    testDb,
+    gw,
+    key,
+    close: async () => {
+      await gw.close()
+      await testDb.drop()
+      await vllm.close()
+      await redis.stop()
+    },
+  }
+}
+
 describe(`a request path whose Redis is gone (${target})`, () => {
+  let stack: OutageStack
   let redis: PrivateRedis
-  let vllm: FakeEngine
-  let testDb: TestDatabase
   let gw: TestGateway
   let key: string
 
   beforeAll(async () => {
-    redis = await startPrivateRedis()
-    vllm = await startFakeEngine({ flavour: 'vllm' })
-    testDb = await createTestDatabase(target)
-    gw = await startGateway(testDb, {
-      env: {
-        KEYGATE_REDIS_URL: redis.url,
-        KEYGATE_REDIS_PREFIX: 'outage-proxy:',
-        KEYGATE_REDIS_TIMEOUT_MS: '2000',
-      },
-    })
-    const user = await seedUser(gw.database.db)
-    await gw.database.db
-      .updateTable('users')
-      .set({ rpm_limit: 1 })
-      .where('id', '=', user.id)
-      .execute()
-    key = (await seedKey(gw.database.db, { userId: user.id })).value
-    await seedModel(gw.database.db, { name: 'chat', instances: [{ url: vllm.url }] })
-    await gw.deps.changes.catchUp()
+    stack = await startOutageStack({ KEYGATE_REDIS_PREFIX: 'outage-proxy:' }, 1)
+    ;({ redis, gw, key } = stack)
   })
   afterAll(async () => {
-    await gw?.close()
-    await testDb?.drop()
-    await vllm?.close()
-    await redis?.stop()
+    await stack?.close()
   })
 
   it('fails open: requests pass uncounted, without headers, and the failures are counted', async () => {
@@ -175,33 +195,18 @@ describe(`a request path whose Redis is gone (${target})`, () => {
 })
 
 describe(`fail closed, and the openai SDK honouring Retry-After (${target})`, () => {
+  let stack: OutageStack
   let redis: PrivateRedis
   let vllm: FakeEngine
-  let testDb: TestDatabase
   let gw: TestGateway
   let key: string
 
   beforeAll(async () => {
-    redis = await startPrivateRedis()
-    vllm = await startFakeEngine({ flavour: 'vllm' })
-    testDb = await createTestDatabase(target)
-    gw = await startGateway(testDb, {
-      env: {
-        KEYGATE_REDIS_URL: redis.url,
-        KEYGATE_REDIS_PREFIX: 'closed-proxy:',
-        KEYGATE_LIMITS_ON_STORE_ERROR: 'closed',
-        KEYGATE_REDIS_TIMEOUT_MS: '2000',
-      },
-    })
-    const user = await seedUser(gw.database.db)
-    await gw.database.db
-      .updateTable('users')
-      .set({ rpm_limit: 1000 })
-      .where('id', '=', user.id)
-      .execute()
-    key = (await seedKey(gw.database.db, { userId: user.id })).value
-    await seedModel(gw.database.db, { name: 'chat', instances: [{ url: vllm.url }] })
-    await gw.deps.changes.catchUp()
+    stack = await startOutageStack(
+      { KEYGATE_REDIS_PREFIX: 'closed-proxy:', KEYGATE_LIMITS_ON_STORE_ERROR: 'closed' },
+      1000,
+    )
+    ;({ redis, vllm, gw, key } = stack)
     await pollUntil(
       async () => (await chat(gw, key)).status === 200,
       'the limiter connected to its Redis',
@@ -209,10 +214,7 @@ describe(`fail closed, and the openai SDK honouring Retry-After (${target})`, ()
     )
   })
   afterAll(async () => {
-    await gw?.close()
-    await testDb?.drop()
-    await vllm?.close()
-    await redis?.stop()
+    await stack?.close()
   })
 
   it('a 429 unavailable with Retry-After: 1 while Redis is down; the SDK waits, retries, and gets through', async () => {

@@ -5,49 +5,13 @@ import type { AdminModelJson } from '../../src/models/model-view.js'
 import { ModelSpec } from '../../src/models/models-file.js'
 import { applyModelsFile } from '../../src/models/models-file-sync.js'
 import type { UsageReport } from '../../src/routes/v2/usage.js'
+import { parseCsv } from '../support/csv.js'
 import { type SeededKey, seedKey, seedModel, seedUser } from '../support/seed.js'
 import { startTestGateway } from '../support/test-app.js'
 import { dbTargets } from '../support/test-db.js'
 
 const DAY_MS = 24 * 3600 * 1000
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10)
-
-/** A tiny RFC 4180 reader (quoted fields, doubled quotes, CRLF), enough to read back what the gateway wrote. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = []
-  let row: string[] = []
-  let field = ''
-  let quoted = false
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"'
-        i++
-      } else if (ch === '"') {
-        quoted = false
-      } else {
-        field += ch
-      }
-    } else if (ch === '"') {
-      quoted = true
-    } else if (ch === ',') {
-      row.push(field)
-      field = ''
-    } else if (ch === '\r' && text[i + 1] === '\n') {
-      row.push(field)
-      rows.push(row)
-      row = []
-      field = ''
-      i++
-    } else {
-      field += ch
-    }
-  }
-  expect(field).toBe('')
-  expect(row).toEqual([])
-  return rows
-}
 
 describe.each(dbTargets())('usage cost, prices and CSV on %s', (target) => {
   let gw: Awaited<ReturnType<typeof startTestGateway>>
